@@ -1,0 +1,40 @@
+package org.lstm4j.kernels;
+
+/**
+ * The matrix products an LSTM needs, on plain row-major {@code float[]} with offsets and leading
+ * dimensions (EJML-style names: {@code mult}, {@code multTransA}, {@code multTransB}).
+ *
+ * <p>Every method computes {@code C = A·B} (in the named transposed form) and either overwrites
+ * C ({@code accumulate == false}) or adds to it ({@code accumulate == true}). Shapes are given as
+ * (m, n, k): C is (m, n), the shared dimension is k. {@code ldX} is the distance in floats between
+ * consecutive rows of X. C must not alias A or B.
+ *
+ * <p>{@link ScalarMatrixKernels} is the reference; faster implementations must agree with it to
+ * within float rounding.
+ */
+public interface MatrixKernels {
+
+    /** C(m, n) (+)= A(m, k) · B(n, k)ᵀ: activations times a PyTorch weight (out, in). */
+    void multTransB(int m, int n, int k,
+                    float[] a, int aOff, int lda,
+                    float[] b, int bOff, int ldb,
+                    float[] c, int cOff, int ldc,
+                    boolean accumulate);
+
+    /** C(m, n) (+)= A(m, k) · B(k, n): gradients back through a weight, dX = dY · W. */
+    void mult(int m, int n, int k,
+              float[] a, int aOff, int lda,
+              float[] b, int bOff, int ldb,
+              float[] c, int cOff, int ldc,
+              boolean accumulate);
+
+    /** C(m, n) (+)= A(k, m)ᵀ · B(k, n): weight gradients, dW = dYᵀ · X summed over rows. */
+    void multTransA(int m, int n, int k,
+                    float[] a, int aOff, int lda,
+                    float[] b, int bOff, int ldb,
+                    float[] c, int cOff, int ldc,
+                    boolean accumulate);
+
+    /** Short name for logs, e.g. "scalar". */
+    String name();
+}

@@ -1,0 +1,76 @@
+package org.lstm4j.kernels;
+
+/**
+ * The reference implementation of {@link MatrixKernels}: plain loops, kept on purpose as the
+ * oracle every faster kernel is tested against and as the fallback when SIMD is unavailable.
+ * Loop orders are chosen so the innermost loop walks memory contiguously.
+ */
+public final class ScalarMatrixKernels implements MatrixKernels {
+
+    public static final ScalarMatrixKernels INSTANCE = new ScalarMatrixKernels();
+
+    private ScalarMatrixKernels() {
+    }
+
+    @Override
+    public void multTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int aRow = aOff + i * lda;
+            int cRow = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                int bRow = bOff + j * ldb;
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[aRow + p] * b[bRow + p];
+                }
+                c[cRow + j] = accumulate ? c[cRow + j] + sum : sum;
+            }
+        }
+    }
+
+    @Override
+    public void mult(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            int aRow = aOff + i * lda;
+            for (int p = 0; p < k; p++) {
+                float aip = a[aRow + p];
+                int bRow = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += aip * b[bRow + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void multTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        for (int p = 0; p < k; p++) {
+            int aRow = aOff + p * lda;
+            int bRow = bOff + p * ldb;
+            for (int i = 0; i < m; i++) {
+                float api = a[aRow + i];
+                int cRow = cOff + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += api * b[bRow + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+}

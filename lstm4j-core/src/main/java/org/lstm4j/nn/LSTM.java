@@ -1,0 +1,465 @@
+package org.lstm4j.nn;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.lstm4j.kernels.Kernels;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.math.LSTMMath;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * PyTorch's {@code torch.nn.LSTM}: same constructor arguments, shapes, parameter names and
+ * numbers.
+ *
+ * <pre>{@code
+ * LSTM rnn = new LSTM(10, 20, 2);                 // torch.nn.LSTM(10, 20, 2)
+ * Tensor input = Tensor.randn(0, 5, 3, 10);       // (L=5, N=3, H_in=10)
+ * Tensor h0 = Tensor.randn(1, 2, 3, 20);          // (num_layers=2, N=3, H_out=20)
+ * Tensor c0 = Tensor.randn(2, 2, 3, 20);
+ * LSTM.Output out = rnn.forward(input, h0, c0);   // output (5, 3, 20), hN and cN (2, 3, 20)
+ * }</pre>
+ *
+ * <h2>Shapes</h2>
+ * N = batch, L = sequence length, D = 2 if bidirectional else 1, H_in = inputSize,
+ * H_cell = hiddenSize, H_out = projSize if projSize &gt; 0 else hiddenSize.
+ * <ul>
+ *   <li>input: (L, N, H_in), or (N, L, H_in) with batchFirst, or unbatched (L, H_in)</li>
+ *   <li>h0, hN: (D·numLayers, N, H_out); c0, cN: (D·numLayers, N, H_cell) — batchFirst never
+ *       changes them; unbatched input uses (D·numLayers, H_out) and (D·numLayers, H_cell)</li>
+ *   <li>output: (L, N, D·H_out), the <b>last layer's</b> h_t for every t; bidirectional
+ *       concatenates [forward h_t, backward h_t] on the last dimension</li>
+ *   <li>hN[2·l] is layer l forward, hN[2·l+1] layer l backward (unidirectional: hN[l])</li>
+ * </ul>
+ * Where users trip: {@code output[-1] == hN[-1]} only for the forward direction; for
+ * bidirectional, the backward half of {@code output[0]} equals {@code hN[-1]}, since the
+ * backward direction ends at t = 0.
+ *
+ * <p>Thread safety: {@code forward} does not modify the module (outside training-mode dropout's
+ * random stream), so one instance in evaluation mode may serve many threads.
+ */
+public final class LSTM extends Module {
+
+    private static final System.Logger LOG = System.getLogger(LSTM.class.getName());
+
+    /**
+     * The constructor arguments of {@code torch.nn.LSTM}, validated as PyTorch validates them.
+     */
+    public record Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
+                         double dropout, boolean bidirectional, int projSize) {
+
+        public Config {
+            if (inputSize <= 0) {
+                throw new IllegalArgumentException("input_size must be greater than zero, got " + inputSize);
+            }
+            if (hiddenSize <= 0) {
+                throw new IllegalArgumentException("hidden_size must be greater than zero, got " + hiddenSize);
+            }
+            if (numLayers <= 0) {
+                throw new IllegalArgumentException("num_layers must be greater than zero, got " + numLayers);
+            }
+            if (!(dropout >= 0 && dropout <= 1)) {
+                throw new IllegalArgumentException("dropout should be a number in range [0, 1] representing the"
+                        + " probability of an element being zeroed, got " + dropout);
+            }
+            if (projSize < 0) {
+                throw new IllegalArgumentException("proj_size should be a positive integer or zero to disable"
+                        + " projections, got " + projSize);
+            }
+            if (projSize >= hiddenSize) {
+                throw new IllegalArgumentException("proj_size has to be smaller than hidden_size, got proj_size="
+                        + projSize + " and hidden_size=" + hiddenSize);
+            }
+        }
+
+        /** {@code torch.nn.LSTM(inputSize, hiddenSize)} with every other argument at its default. */
+        public static Config of(int inputSize, int hiddenSize) {
+            return new Config(inputSize, hiddenSize, 1, true, false, 0.0, false, 0);
+        }
+
+        /** D: 2 if bidirectional, else 1. */
+        public int numDirections() {
+            return bidirectional ? 2 : 1;
+        }
+
+        /** H_out: projSize if projections are on, else hiddenSize. */
+        public int outputSize() {
+            return projSize > 0 ? projSize : hiddenSize;
+        }
+
+        /** Width of layer {@code layer}'s input: inputSize for layer 0, else D·H_out. */
+        public int layerInputSize(int layer) {
+            return layer == 0 ? inputSize : numDirections() * outputSize();
+        }
+
+        /**
+         * Every parameter in PyTorch's order ({@code _flat_weights_names}): for each layer, for each
+         * direction, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr. This single list drives
+         * creation, state dicts and loading.
+         */
+        public List<ParameterSpec> parameterSpecs() {
+            List<ParameterSpec> specs = new ArrayList<>();
+            for (int layer = 0; layer < numLayers; layer++) {
+                for (int direction = 0; direction < numDirections(); direction++) {
+                    for (ParameterKind kind : ParameterKind.values()) {
+                        if ((kind.isBias() && !bias) || (kind == ParameterKind.WEIGHT_HR && projSize == 0)) {
+                            continue;
+                        }
+                        specs.add(new ParameterSpec(kind, layer, direction, kind.shape(this, layer)));
+                    }
+                }
+            }
+            return Collections.unmodifiableList(specs);
+        }
+    }
+
+    /** The five kinds of LSTM parameter, in PyTorch's order within a layer and direction. */
+    public enum ParameterKind {
+        WEIGHT_IH("weight_ih"), WEIGHT_HH("weight_hh"), BIAS_IH("bias_ih"), BIAS_HH("bias_hh"), WEIGHT_HR("weight_hr");
+
+        private final String prefix;
+
+        ParameterKind(String prefix) {
+            this.prefix = prefix;
+        }
+
+        public String prefix() {
+            return prefix;
+        }
+
+        public boolean isBias() {
+            return this == BIAS_IH || this == BIAS_HH;
+        }
+
+        int[] shape(Config config, int layer) {
+            int gates = 4 * config.hiddenSize();
+            return switch (this) {
+                case WEIGHT_IH -> new int[] {gates, config.layerInputSize(layer)};
+                case WEIGHT_HH -> new int[] {gates, config.outputSize()};
+                case BIAS_IH, BIAS_HH -> new int[] {gates};
+                case WEIGHT_HR -> new int[] {config.projSize(), config.hiddenSize()};
+            };
+        }
+    }
+
+    /** One parameter: its kind, layer, direction (0 forward, 1 backward) and shape. */
+    public record ParameterSpec(ParameterKind kind, int layer, int direction, int[] shape) {
+        /** PyTorch's name, e.g. {@code weight_ih_l0} or {@code bias_hh_l1_reverse}. */
+        public String name() {
+            return kind.prefix() + "_l" + layer + (direction == 1 ? "_reverse" : "");
+        }
+    }
+
+    /** The result of a forward pass: PyTorch's {@code output, (h_n, c_n)}. */
+    public record Output(Tensor output, Tensor hN, Tensor cN) {
+    }
+
+    /** Builder with PyTorch's defaults; {@code seed} makes initialisation and dropout reproducible. */
+    public static final class Builder {
+        private final int inputSize;
+        private final int hiddenSize;
+        private int numLayers = 1;
+        private boolean bias = true;
+        private boolean batchFirst;
+        private double dropout;
+        private boolean bidirectional;
+        private int projSize;
+        private Long seed;
+
+        private Builder(int inputSize, int hiddenSize) {
+            this.inputSize = inputSize;
+            this.hiddenSize = hiddenSize;
+        }
+
+        public Builder numLayers(int numLayers) {
+            this.numLayers = numLayers;
+            return this;
+        }
+
+        public Builder bias(boolean bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        public Builder batchFirst(boolean batchFirst) {
+            this.batchFirst = batchFirst;
+            return this;
+        }
+
+        public Builder dropout(double dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        public Builder bidirectional(boolean bidirectional) {
+            this.bidirectional = bidirectional;
+            return this;
+        }
+
+        public Builder projSize(int projSize) {
+            this.projSize = projSize;
+            return this;
+        }
+
+        /** Seed for the initial weights and the dropout stream (default: a random seed). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public LSTM build() {
+            Config config = new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout,
+                    bidirectional, projSize);
+            return new LSTM(config, seed != null ? seed : new SplittableRandom().nextLong());
+        }
+    }
+
+    private final Config config;
+    /** weights[layer][direction]: that cell's parameters, views of the registered ones. */
+    private final LayerWeights[][] weights;
+    private final SplittableRandom dropoutRandom;
+    private final MatrixKernels kernels = Kernels.matrix();
+
+    /** A cell's weights: wIh (4H, I), wHh (4H, P), bIh and bHh (4H) or null, wHr (P, H) or null. */
+    private record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
+    }
+
+    /** {@code torch.nn.LSTM(inputSize, hiddenSize)}. */
+    public LSTM(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, 1);
+    }
+
+    /** {@code torch.nn.LSTM(inputSize, hiddenSize, numLayers)}. */
+    public LSTM(int inputSize, int hiddenSize, int numLayers) {
+        this(new Config(inputSize, hiddenSize, numLayers, true, false, 0.0, false, 0),
+                new SplittableRandom().nextLong());
+    }
+
+    /**
+     * An LSTM with every parameter drawn from U(-1/√hiddenSize, 1/√hiddenSize), in state-dict
+     * order, from a generator seeded with {@code seed} (PyTorch's {@code reset_parameters}).
+     */
+    public LSTM(Config config, long seed) {
+        this.config = Objects.requireNonNull(config, "config");
+        if (config.dropout() > 0 && config.numLayers() == 1) {
+            LOG.log(Level.WARNING, "dropout option adds dropout after all but last recurrent layer, so non-zero"
+                    + " dropout expects num_layers greater than 1, but got dropout=" + config.dropout()
+                    + " and num_layers=" + config.numLayers());
+        }
+        SplittableRandom init = new SplittableRandom(seed);
+        this.dropoutRandom = init.split();
+        double bound = 1.0 / Math.sqrt(config.hiddenSize());
+        int d = config.numDirections();
+        float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
+        for (ParameterSpec spec : config.parameterSpecs()) {
+            Tensor value = Tensor.zeros(spec.shape());
+            float[] v = value.data();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) init.nextDouble(-bound, bound);
+            }
+            registerParameter(spec.name(), new Parameter(value));
+            byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] = v;
+        }
+        this.weights = new LayerWeights[config.numLayers()][d];
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int dir = 0; dir < d; dir++) {
+                float[][] k = byKind[layer * d + dir];
+                weights[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
+            }
+        }
+    }
+
+    public static Builder builder(int inputSize, int hiddenSize) {
+        return new Builder(inputSize, hiddenSize);
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** {@code forward(input, null, null)}: zero initial states. */
+    public Output forward(Tensor input) {
+        return forward(input, null, null);
+    }
+
+    /**
+     * Runs the LSTM over {@code input}. {@code h0} and {@code c0} are given together or both null
+     * (zeros). See the class documentation for shapes.
+     *
+     * @throws IllegalArgumentException for any shape that PyTorch would reject, worded as PyTorch
+     */
+    public Output forward(Tensor input, Tensor h0, Tensor c0) {
+        Objects.requireNonNull(input, "input");
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("h0 and c0 must be given together (PyTorch's hx is a tuple (h_0, c_0)),"
+                    + " got h0 " + (h0 == null ? "null" : h0.shapeString()) + " and c0 "
+                    + (c0 == null ? "null" : c0.shapeString()));
+        }
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("LSTM: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 3;
+        if (h0 != null) {
+            int expected = batched ? 3 : 2;
+            if (h0.dim() != expected || c0.dim() != expected) {
+                throw new IllegalArgumentException((batched ? "For batched 3-D input, hx and cx should also be 3-D"
+                        : "For unbatched 2-D input, hx and cx should also be 2-D") + " but got (" + h0.dim() + "-D, "
+                        + c0.dim() + "-D) tensors");
+            }
+        }
+        checkInputSize(input);
+        // Everything below works on time-major (L, N, H_in).
+        Tensor timeMajor = !batched ? input.reshape(input.size(0), 1, input.size(1))
+                : config.batchFirst() ? input.transpose(0, 1) : input;
+        int steps = timeMajor.size(0);
+        int batch = timeMajor.size(1);
+        if (steps == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN, got input of shape "
+                    + input.shapeString());
+        }
+        if (batch == 0) {
+            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
+                    + input.shapeString());
+        }
+        int stateRows = config.numDirections() * config.numLayers();
+        float[] h = new float[stateRows * batch * config.outputSize()];
+        float[] c = new float[stateRows * batch * config.hiddenSize()];
+        if (h0 != null) {
+            int[] expectedH = batched ? new int[] {stateRows, batch, config.outputSize()}
+                    : new int[] {stateRows, config.outputSize()};
+            int[] expectedC = batched ? new int[] {stateRows, batch, config.hiddenSize()}
+                    : new int[] {stateRows, config.hiddenSize()};
+            checkHiddenSize(h0, expectedH, "hidden[0]");
+            checkHiddenSize(c0, expectedC, "hidden[1]");
+            System.arraycopy(h0.data(), 0, h, 0, h.length);
+            System.arraycopy(c0.data(), 0, c, 0, c.length);
+        }
+        int[] batchSizes = new int[steps];
+        java.util.Arrays.fill(batchSizes, batch);
+        float[] out = forwardPacked(timeMajor.data(), batchSizes, batch, h, c);
+
+        int width = config.numDirections() * config.outputSize();
+        Tensor output = Tensor.of(out, steps, batch, width);
+        if (!batched) {
+            output = output.reshape(steps, width);
+            return new Output(output, Tensor.of(h, stateRows, config.outputSize()),
+                    Tensor.of(c, stateRows, config.hiddenSize()));
+        }
+        if (config.batchFirst()) {
+            output = output.transpose(0, 1);
+        }
+        return new Output(output, Tensor.of(h, stateRows, batch, config.outputSize()),
+                Tensor.of(c, stateRows, batch, config.hiddenSize()));
+    }
+
+    /**
+     * The whole stack over a time-major packed batch (see {@link LSTMMath}).
+     *
+     * @param x          (R, H_in) input rows, step after step
+     * @param batchSizes live rows per step, non-increasing, batchSizes[0] == batch
+     * @param h          (D·numLayers, N, H_out) in: h_0; out: h_n
+     * @param c          (D·numLayers, N, H_cell) in: c_0; out: c_n
+     * @return (R, D·H_out) the last layer's h_t for every row
+     */
+    float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c) {
+        int rows = 0;
+        for (int bs : batchSizes) {
+            rows += bs;
+        }
+        int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
+        int hidden = config.hiddenSize();
+        int projected = config.outputSize();
+        int directions = config.numDirections();
+        int width = directions * projected;
+        float[] layerInput = x;
+        float[] layerOutput = null;
+        float[] gates = new float[rows * 4 * hidden]; // (R, 4H), reused by every layer and direction
+        float[] hState = new float[batch * projected];
+        float[] cState = new float[batch * hidden];
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            int inputSize = config.layerInputSize(layer);
+            layerOutput = new float[rows * width]; // (R, D·H_out)
+            for (int dir = 0; dir < directions; dir++) {
+                LayerWeights w = weights[layer][dir];
+                int state = layer * directions + dir;
+                System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
+                System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
+                LSTMMath.inputProjection(kernels, rows, inputSize, hidden, layerInput, w.wIh(), w.bIh(), w.bHh(), gates);
+                LSTMMath.recurrenceForward(kernels, hidden, projected, batchSizes, stepOffsets, dir == 1,
+                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, null, null);
+                System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
+                System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
+            }
+            boolean last = layer == config.numLayers() - 1;
+            if (!last && isTraining() && config.dropout() > 0) {
+                applyDropout(layerOutput);
+            }
+            layerInput = layerOutput;
+        }
+        return layerOutput;
+    }
+
+    /** Inverted dropout in place: zero with probability p, scale survivors by 1/(1-p). */
+    private void applyDropout(float[] values) {
+        double p = config.dropout();
+        float scale = p >= 1 ? 0f : (float) (1.0 / (1.0 - p));
+        synchronized (dropoutRandom) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = dropoutRandom.nextDouble() < p ? 0f : values[i] * scale;
+            }
+        }
+    }
+
+    private void checkInputSize(Tensor input) {
+        if (input.size(-1) != config.inputSize()) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected "
+                    + config.inputSize() + ", got " + input.size(-1));
+        }
+    }
+
+    private static void checkHiddenSize(Tensor hx, int[] expected, String which) {
+        if (!java.util.Arrays.equals(hx.shape(), expected)) {
+            throw new IllegalArgumentException("Expected " + which + " size " + tupleString(expected) + ", got "
+                    + hx.shapeString());
+        }
+    }
+
+    /** Formats a shape as Python prints a tuple: (2, 3, 20). */
+    static String tupleString(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("LSTM(").append(config.inputSize()).append(", ").append(config.hiddenSize());
+        if (config.numLayers() != 1) {
+            sb.append(", num_layers=").append(config.numLayers());
+        }
+        if (!config.bias()) {
+            sb.append(", bias=False");
+        }
+        if (config.batchFirst()) {
+            sb.append(", batch_first=True");
+        }
+        if (config.dropout() != 0) {
+            sb.append(", dropout=").append(config.dropout());
+        }
+        if (config.bidirectional()) {
+            sb.append(", bidirectional=True");
+        }
+        if (config.projSize() != 0) {
+            sb.append(", proj_size=").append(config.projSize());
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,52 @@
+package org.lstm4j.nn;
+
+import java.util.Objects;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * A trainable tensor: its value and, once a backward pass has run, its gradient of the same
+ * shape. Like {@code torch.nn.Parameter}, the value is updated in place by optimizers and
+ * {@link Module#loadStateDict}, so references to {@link #data()} stay valid.
+ */
+public final class Parameter {
+    private final Tensor data;
+    private Tensor grad;
+
+    public Parameter(Tensor data) {
+        this.data = Objects.requireNonNull(data, "data");
+    }
+
+    /** The value (live, not a copy). */
+    public Tensor data() {
+        return data;
+    }
+
+    /** The accumulated gradient, or null before any backward pass (as PyTorch's {@code .grad}). */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** The gradient buffer, created as zeros on first use; backward passes accumulate into it. */
+    public Tensor gradBuffer() {
+        if (grad == null) {
+            grad = Tensor.zeros(data.shape());
+        }
+        return grad;
+    }
+
+    /** Sets the gradient to zero (keeps the buffer) — PyTorch's {@code zero_grad(set_to_none=False)}. */
+    public void zeroGrad() {
+        if (grad != null) {
+            java.util.Arrays.fill(grad.data(), 0f);
+        }
+    }
+
+    public int[] shape() {
+        return data.shape();
+    }
+
+    @Override
+    public String toString() {
+        return "Parameter(" + data + ")";
+    }
+}
