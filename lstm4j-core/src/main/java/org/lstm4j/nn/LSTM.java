@@ -157,6 +157,13 @@ public final class LSTM extends Module {
     public record Output(Tensor output, Tensor hN, Tensor cN) {
     }
 
+    /**
+     * The result of a forward pass over a {@link PackedSequence}: packed output (same batchSizes
+     * and indices as the input, data (R, D·H_out)); hN and cN in the caller's original batch order.
+     */
+    public record PackedOutput(PackedSequence output, Tensor hN, Tensor cN) {
+    }
+
     /** Builder with PyTorch's defaults; {@code seed} makes initialisation and dropout reproducible. */
     public static final class Builder {
         private final int inputSize;
@@ -293,11 +300,7 @@ public final class LSTM extends Module {
      */
     public Output forward(Tensor input, Tensor h0, Tensor c0) {
         Objects.requireNonNull(input, "input");
-        if ((h0 == null) != (c0 == null)) {
-            throw new IllegalArgumentException("h0 and c0 must be given together (PyTorch's hx is a tuple (h_0, c_0)),"
-                    + " got h0 " + (h0 == null ? "null" : h0.shapeString()) + " and c0 "
-                    + (c0 == null ? "null" : c0.shapeString()));
-        }
+        requireBothOrNeither(h0, c0);
         if (input.dim() != 2 && input.dim() != 3) {
             throw new IllegalArgumentException("LSTM: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
         }
@@ -328,12 +331,7 @@ public final class LSTM extends Module {
         float[] h = new float[stateRows * batch * config.outputSize()];
         float[] c = new float[stateRows * batch * config.hiddenSize()];
         if (h0 != null) {
-            int[] expectedH = batched ? new int[] {stateRows, batch, config.outputSize()}
-                    : new int[] {stateRows, config.outputSize()};
-            int[] expectedC = batched ? new int[] {stateRows, batch, config.hiddenSize()}
-                    : new int[] {stateRows, config.hiddenSize()};
-            checkHiddenSize(h0, expectedH, "hidden[0]");
-            checkHiddenSize(c0, expectedC, "hidden[1]");
+            checkHidden(h0, c0, batched ? batch : -1);
             System.arraycopy(h0.data(), 0, h, 0, h.length);
             System.arraycopy(c0.data(), 0, c, 0, c.length);
         }
@@ -353,6 +351,62 @@ public final class LSTM extends Module {
         }
         return new Output(output, Tensor.of(h, stateRows, batch, config.outputSize()),
                 Tensor.of(c, stateRows, batch, config.hiddenSize()));
+    }
+
+    /**
+     * Runs the LSTM over a packed batch of variable-length sequences, as PyTorch does: each
+     * sequence is read only up to its own length, the backward direction starts at each
+     * sequence's own last element, and hN / cN hold each sequence's state at its true last step.
+     * {@code h0} and {@code c0} (D·numLayers, N, ·) are in the caller's batch order, as are hN and
+     * cN; batchFirst does not apply to packed input.
+     */
+    public PackedOutput forward(PackedSequence input, Tensor h0, Tensor c0) {
+        Objects.requireNonNull(input, "input");
+        requireBothOrNeither(h0, c0);
+        Tensor data = input.data();
+        if (data.dim() != 2) {
+            throw new IllegalArgumentException("input must have 2 dimensions, got " + data.dim());
+        }
+        checkInputSize(data);
+        int batch = input.batchSize();
+        int stateRows = config.numDirections() * config.numLayers();
+        int projected = config.outputSize();
+        int hidden = config.hiddenSize();
+        float[] h = new float[stateRows * batch * projected];
+        float[] c = new float[stateRows * batch * hidden];
+        int[] sorted = input.sortedIndices();
+        if (h0 != null) {
+            if (h0.dim() != 3 || c0.dim() != 3) {
+                throw new IllegalArgumentException("For batched 3-D input, hx and cx should also be 3-D but got ("
+                        + h0.dim() + "-D, " + c0.dim() + "-D) tensors");
+            }
+            checkHidden(h0, c0, batch);
+            permuteBatch(h0.data(), h, stateRows, batch, projected, sorted);
+            permuteBatch(c0.data(), c, stateRows, batch, hidden, sorted);
+        }
+        float[] out = forwardPacked(data.data(), input.batchSizes(), batch, h, c);
+        int[] unsorted = input.unsortedIndices();
+        float[] hN = new float[h.length];
+        float[] cN = new float[c.length];
+        permuteBatch(h, hN, stateRows, batch, projected, unsorted);
+        permuteBatch(c, cN, stateRows, batch, hidden, unsorted);
+        PackedSequence output = new PackedSequence(Tensor.of(out, data.size(0), config.numDirections() * projected),
+                input.batchSizes(), sorted, input.unsortedIndices());
+        return new PackedOutput(output, Tensor.of(hN, stateRows, batch, projected),
+                Tensor.of(cN, stateRows, batch, hidden));
+    }
+
+    /** dst[s, k, :] = src[s, order[k], :] for every state row s; a plain copy when order is null. */
+    private static void permuteBatch(float[] src, float[] dst, int stateRows, int batch, int width, int[] order) {
+        if (order == null) {
+            System.arraycopy(src, 0, dst, 0, dst.length);
+            return;
+        }
+        for (int s = 0; s < stateRows; s++) {
+            for (int k = 0; k < batch; k++) {
+                System.arraycopy(src, (s * batch + order[k]) * width, dst, (s * batch + k) * width, width);
+            }
+        }
     }
 
     /**
@@ -418,6 +472,25 @@ public final class LSTM extends Module {
             throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected "
                     + config.inputSize() + ", got " + input.size(-1));
         }
+    }
+
+    private static void requireBothOrNeither(Tensor h0, Tensor c0) {
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("h0 and c0 must be given together (PyTorch's hx is a tuple (h_0, c_0)),"
+                    + " got h0 " + (h0 == null ? "null" : h0.shapeString()) + " and c0 "
+                    + (c0 == null ? "null" : c0.shapeString()));
+        }
+    }
+
+    /** PyTorch's check_forward_args for LSTM; {@code batch} is -1 for unbatched (2-D) states. */
+    private void checkHidden(Tensor h0, Tensor c0, int batch) {
+        int stateRows = config.numDirections() * config.numLayers();
+        int[] expectedH = batch < 0 ? new int[] {stateRows, config.outputSize()}
+                : new int[] {stateRows, batch, config.outputSize()};
+        int[] expectedC = batch < 0 ? new int[] {stateRows, config.hiddenSize()}
+                : new int[] {stateRows, batch, config.hiddenSize()};
+        checkHiddenSize(h0, expectedH, "hidden[0]");
+        checkHiddenSize(c0, expectedC, "hidden[1]");
     }
 
     private static void checkHiddenSize(Tensor hx, int[] expected, String which) {
