@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.kernels.Kernels;
@@ -78,6 +79,26 @@ public final class LSTM extends Module {
         /** {@code torch.nn.LSTM(inputSize, hiddenSize)} with every other argument at its default. */
         public static Config of(int inputSize, int hiddenSize) {
             return new Config(inputSize, hiddenSize, 1, true, false, 0.0, false, 0);
+        }
+
+        /** This configuration with batchFirst replaced (a state dict does not record it). */
+        public Config withBatchFirst(boolean value) {
+            return new Config(inputSize, hiddenSize, numLayers, bias, value, dropout, bidirectional, projSize);
+        }
+
+        /** This configuration with dropout replaced (a state dict does not record it). */
+        public Config withDropout(double value) {
+            return new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, value, bidirectional, projSize);
+        }
+
+        /**
+         * The configuration of the LSTM whose parameters are exactly {@code stateDict} (bare names
+         * such as {@code weight_ih_l0}); batchFirst and dropout take PyTorch's defaults.
+         *
+         * @throws IllegalArgumentException naming the tensor whose name or shape does not fit
+         */
+        public static Config fromStateDict(Map<String, Tensor> stateDict) {
+            return LSTMConfigInference.infer(stateDict);
         }
 
         /** D: 2 if bidirectional, else 1. */
@@ -281,6 +302,40 @@ public final class LSTM extends Module {
 
     public static Builder builder(int inputSize, int hiddenSize) {
         return new Builder(inputSize, hiddenSize);
+    }
+
+    /**
+     * The LSTM stored in {@code stateDict}, its configuration inferred from names and shapes.
+     * The state dict may be a whole model's: the one LSTM in it is found wherever its keys sit
+     * ({@code lstm.weight_ih_l0}, {@code encoder.rnn.weight_ih_l0}, ...).
+     *
+     * <pre>{@code
+     * LSTM rnn = LSTM.fromStateDict(StateDicts.read(Path.of("model.safetensors")).tensors());
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if there is no LSTM, several (the message lists their
+     *                                  prefixes), or a tensor whose name or shape does not fit
+     */
+    public static LSTM fromStateDict(Map<String, Tensor> stateDict) {
+        return fromStateDict(stateDict, LSTMConfigInference.findPrefix(stateDict.keySet()));
+    }
+
+    /** The LSTM whose keys start with {@code prefix} (e.g. "lstm." or "" for a bare LSTM). */
+    public static LSTM fromStateDict(Map<String, Tensor> stateDict, String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        Map<String, Tensor> own = LSTMConfigInference.strip(stateDict, prefix);
+        if (own.isEmpty()) {
+            throw new IllegalArgumentException("no key starts with prefix \"" + prefix + "\"; LSTMs found under: "
+                    + LSTMConfigInference.prefixes(stateDict.keySet()));
+        }
+        LSTM lstm = new LSTM(Config.fromStateDict(own), 0L);
+        lstm.loadStateDict(own, true);
+        return lstm;
+    }
+
+    /** Every prefix under which {@code stateDict} holds an LSTM, e.g. ["lstm1.", "lstm2."]. */
+    public static List<String> lstmPrefixes(Map<String, Tensor> stateDict) {
+        return List.copyOf(LSTMConfigInference.prefixes(stateDict.keySet()));
     }
 
     public Config config() {
