@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps README's Java snippets and the compiled examples in this package identical: every block
+ * Keeps README's Java snippets and the compiled examples in the tests identical: every block
  * between {@code // README:name:begin} and {@code // README:name:end} must appear in README.md
  * (indentation removed).
  */
@@ -27,7 +27,7 @@ class ReadmeSnippetsTest {
         Path readme = Path.of("..", "README.md");
         String text = Files.readString(readme);
         List<String> names = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(Path.of("src", "test", "java", "org", "lstm4j", "examples"))) {
+        try (Stream<Path> files = Files.walk(Path.of("src", "test", "java"))) {
             for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 Matcher m = BLOCK.matcher(Files.readString(file));
                 while (m.find()) {
@@ -36,7 +36,7 @@ class ReadmeSnippetsTest {
                 }
             }
         }
-        assertThat(names).contains("quickstart");
+        assertThat(names).contains("quickstart", "packed");
     }
 
     private static String dedent(String block) {
