@@ -1,0 +1,116 @@
+package org.lstm4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.lstm4j.io.Npy;
+import org.lstm4j.io.StateDicts;
+import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.PackedSequence;
+import org.lstm4j.nn.utils.Rnn;
+import org.lstm4j.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lstm4j run}: one forward pass of a saved LSTM on .npy inputs, writing output, h_n and
+ * c_n as float32 .npy files in PyTorch's layout.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the LSTM in a model file on an input .npy and write DIR/output.npy, DIR/h_n.npy and"
+                + " DIR/c_n.npy (float32, PyTorch's layout).",
+        footer = {"", "Example:",
+            "  bin/lstm4j run --weights model.safetensors --input x.npy --out results/",
+            "  bin/lstm4j run --weights model.pt --prefix lstm. --batch-first --input x.npy --lengths lengths.npy --out results/"})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (safetensors, .pt/.pth, .npz)")
+    Path weights;
+
+    @Option(names = "--prefix", description = "the LSTM's key prefix (default: the one LSTM in the file)")
+    String prefix;
+
+    @Option(names = "--batch-first", description = "input and output are (N, L, *), as with batch_first=True")
+    boolean batchFirst;
+
+    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "(L, N, H_in), (N, L, H_in) with --batch-first, or (L, H_in)")
+    Path input;
+
+    @Option(names = "--h0", paramLabel = "H0.npy", description = "(D*num_layers, N, H_out); zeros if omitted")
+    Path h0;
+
+    @Option(names = "--c0", paramLabel = "C0.npy", description = "(D*num_layers, N, H_cell); zeros if omitted")
+    Path c0;
+
+    @Option(names = "--lengths", paramLabel = "LENGTHS.npy",
+            description = "(N) integer lengths: run packed; output.npy is padded with zeros past each length")
+    Path lengths;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the results (created)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("--h0 and --c0 must be given together");
+        }
+        var contents = StateDicts.read(weights).tensors();
+        LSTM lstm = prefix == null ? LSTM.fromStateDict(contents) : LSTM.fromStateDict(contents, prefix);
+        if (batchFirst) {
+            LSTM configured = new LSTM(lstm.config().withBatchFirst(true), 0L);
+            configured.loadStateDict(lstm.stateDict(), true);
+            lstm = configured;
+        }
+        lstm.eval();
+        Tensor x = Npy.read(input);
+        Tensor h = h0 == null ? null : Npy.read(h0);
+        Tensor c = c0 == null ? null : Npy.read(c0);
+        Tensor output;
+        Tensor hN;
+        Tensor cN;
+        if (lengths == null) {
+            LSTM.Output result = lstm.forward(x, h, c);
+            output = result.output();
+            hN = result.hN();
+            cN = result.cN();
+        } else {
+            PackedSequence packed = Rnn.packPaddedSequence(x, readLengths(lengths), batchFirst, false);
+            LSTM.PackedOutput result = lstm.forward(packed, h, c);
+            output = Rnn.padPackedSequence(result.output(), batchFirst, 0f, x.size(batchFirst ? 1 : 0)).padded();
+            hN = result.hN();
+            cN = result.cN();
+        }
+        Files.createDirectories(out);
+        Npy.write(out.resolve("output.npy"), output);
+        Npy.write(out.resolve("h_n.npy"), hN);
+        Npy.write(out.resolve("c_n.npy"), cN);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("%s: output %s, h_n %s, c_n %s -> %s%n", lstm, output.shapeString(), hN.shapeString(),
+                cN.shapeString(), out);
+        return 0;
+    }
+
+    /** Lengths from an integer .npy (stored as any numeric type, but every value a whole number). */
+    private static int[] readLengths(Path file) throws IOException {
+        Tensor t = Npy.read(file);
+        if (t.dim() != 1) {
+            throw new IllegalArgumentException(file + ": lengths must be 1-D (N), got shape " + t.shapeString());
+        }
+        int[] lengths = new int[t.numel()];
+        for (int i = 0; i < lengths.length; i++) {
+            float v = t.data()[i];
+            if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(file + ": lengths must be whole numbers, got " + v + " at index " + i);
+            }
+            lengths[i] = (int) v;
+        }
+        return lengths;
+    }
+}

@@ -1,0 +1,19 @@
+package org.lstm4j.io;
+
+/**
+ * The file formats lstm4j reads, as {@link StateDicts#detect} tells them apart by content.
+ *
+ * <pre>{@code
+ * if (StateDicts.detect(path) == FileFormat.TORCH_ZIP) { ... }
+ * }</pre>
+ */
+public enum FileFormat {
+    /** {@code torch.save} zip archive (PyTorch ≥ 1.6): {@code <archive>/data.pkl} plus storages. Read only. */
+    TORCH_ZIP,
+    /** Hugging Face safetensors: 8-byte header length, JSON header, raw little-endian data. */
+    SAFETENSORS,
+    /** One numpy array ({@code np.save}). */
+    NPY,
+    /** A zip of {@code .npy} arrays ({@code np.savez}, {@code np.savez_compressed}). */
+    NPZ
+}
