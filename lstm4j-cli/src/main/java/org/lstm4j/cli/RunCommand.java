@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lstm4j.io.Npy;
-import org.lstm4j.io.StateDicts;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.nn.utils.Rnn;
@@ -61,13 +60,7 @@ final class RunCommand implements Callable<Integer> {
         if ((h0 == null) != (c0 == null)) {
             throw new IllegalArgumentException("--h0 and --c0 must be given together");
         }
-        var contents = StateDicts.read(weights).tensors();
-        LSTM lstm = prefix == null ? LSTM.fromStateDict(contents) : LSTM.fromStateDict(contents, prefix);
-        if (batchFirst) {
-            LSTM configured = new LSTM(lstm.config().withBatchFirst(true), 0L);
-            configured.loadStateDict(lstm.stateDict(), true);
-            lstm = configured;
-        }
+        LSTM lstm = (prefix == null ? LSTM.load(weights) : LSTM.load(weights, prefix)).withBatchFirst(batchFirst);
         lstm.eval();
         Tensor x = Npy.read(input);
         Tensor h = h0 == null ? null : Npy.read(h0);

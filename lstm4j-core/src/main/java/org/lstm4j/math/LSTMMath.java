@@ -124,6 +124,167 @@ public final class LSTMMath {
         }
     }
 
+    /**
+     * Backward of {@link #inputProjection}, run once after the recurrent loop as products over all
+     * rows: dW_ih(4H, I) += dGates(R, 4H)ᵀ · x(R, I); db_ih and db_hh (4H) += column sums of
+     * dGates; dx(R, I) (+)= dGates · W_ih.
+     *
+     * @param dGates (R, 4H) gradient of the pre-activation gates, from {@link #recurrenceBackward}
+     * @param dBIh   (4H) or null when the layer has no bias
+     * @param dBHh   (4H) or null when the layer has no bias
+     * @param dx     (R, I), or null when the input needs no gradient
+     * @param accumulateDx add to dx (a second direction reading the same input) instead of overwriting it
+     */
+    public static void inputProjectionBackward(MatrixKernels kernels, int rows, int inputSize, int hidden,
+                                               float[] dGates, float[] x, float[] wIh,
+                                               float[] dWIh, float[] dBIh, float[] dBHh,
+                                               float[] dx, boolean accumulateDx) {
+        int g4 = 4 * hidden;
+        kernels.multTransA(g4, inputSize, rows, dGates, 0, g4, x, 0, inputSize, dWIh, 0, inputSize, true);
+        if (dBIh != null) {
+            for (int r = 0; r < rows; r++) {
+                int off = r * g4;
+                for (int j = 0; j < g4; j++) {
+                    float d = dGates[off + j];
+                    dBIh[j] += d;
+                    dBHh[j] += d;
+                }
+            }
+        }
+        if (dx != null) {
+            kernels.mult(rows, inputSize, g4, dGates, 0, g4, wIh, 0, inputSize, dx, 0, inputSize, accumulateDx);
+        }
+    }
+
+    /**
+     * Backward of {@link #recurrenceForward} for one direction: walks the steps in the opposite
+     * order, carrying dh and dc. Per step only dh·W_hh (and, with projections, dh·W_hr) is a
+     * product; dW_hh and dW_hr are single products over all rows after the loop.
+     *
+     * <p>Packed batches need no special case: a sequence that is not live at a step keeps its dh and
+     * dc untouched, exactly as the forward pass kept its h and c, so dh_n enters at each sequence's
+     * own last step and dh_0 leaves at its first.
+     *
+     * @param gates     (R, 4H) activated gates i, f, g, o, as {@link #recurrenceForward} left them
+     * @param cAll      (R, H) c_t per row
+     * @param hCellAll  (R, H) o ⊙ tanh(c_t) per row, with projections; null without
+     * @param hOut      h_t of row r at {@code hOut[r * hOutStride + hOutOffset + 0..P)} (the forward
+     *                  output before any dropout)
+     * @param h0        (N, P) initial h
+     * @param c0        (N, H) initial c
+     * @param dOut      dL/dh_t of row r at {@code dOut[r * dOutStride + dOutOffset + 0..P)}, or null
+     * @param dh        (N, P) in: dL/dh_n; out: dL/dh_0
+     * @param dc        (N, H) in: dL/dc_n; out: dL/dc_0
+     * @param dGates    (R, 4H) out: dL/d(pre-activation gates), overwritten
+     * @param dWHh      (4H, P) accumulated
+     * @param dWHr      (P, H) accumulated, with projections; null without
+     */
+    public static void recurrenceBackward(MatrixKernels kernels, int hidden, int projected,
+                                          int[] batchSizes, int[] stepOffsets, boolean reverse,
+                                          float[] gates, float[] cAll, float[] hCellAll,
+                                          float[] hOut, int hOutOffset, int hOutStride,
+                                          float[] h0, float[] c0, float[] wHh, float[] wHr,
+                                          float[] dOut, int dOutOffset, int dOutStride,
+                                          float[] dh, float[] dc, float[] dGates,
+                                          float[] dWHh, float[] dWHr) {
+        int steps = batchSizes.length;
+        int g4 = 4 * hidden;
+        int rows = stepOffsets[steps - 1] + batchSizes[steps - 1];
+        int maxLive = maxOf(batchSizes);
+        float[] dhStep = new float[maxLive * projected]; // (N, P) dL/dh_t: recurrent part + output part
+        float[] dhCell = wHr == null ? dhStep : new float[maxLive * hidden]; // (N, H) dL/d(o ⊙ tanh(c_t))
+        float[] dhRows = wHr == null ? null : new float[rows * projected]; // (R, P) dL/dh_t per row, for dW_hr
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? s : steps - 1 - s;
+            int live = batchSizes[t];
+            int row0 = stepOffsets[t];
+            System.arraycopy(dh, 0, dhStep, 0, live * projected);
+            if (dOut != null) {
+                for (int b = 0; b < live; b++) {
+                    int src = (row0 + b) * dOutStride + dOutOffset;
+                    for (int j = 0; j < projected; j++) {
+                        dhStep[b * projected + j] += dOut[src + j];
+                    }
+                }
+            }
+            if (wHr != null) {
+                System.arraycopy(dhStep, 0, dhRows, row0 * projected, live * projected);
+                // dhCell(live, H) = dhStep(live, P) · W_hr(P, H)
+                kernels.mult(live, hidden, projected, dhStep, 0, projected, wHr, 0, hidden, dhCell, 0, hidden, false);
+            }
+            for (int b = 0; b < live; b++) {
+                int row = row0 + b;
+                int prev = previousRow(t, b, reverse, batchSizes, stepOffsets);
+                float[] cPrev = prev < 0 ? c0 : cAll;
+                int cPrevOff = prev < 0 ? b * hidden : prev * hidden;
+                cellBackward(hidden, gates, row * g4, cAll, row * hidden, cPrev, cPrevOff,
+                        dhCell, b * hidden, dc, b * hidden, dGates, row * g4);
+            }
+            // dh(live, P) = dGates(live, 4H) · W_hh(4H, P): the gradient reaching h_{t-1}
+            kernels.mult(live, projected, g4, dGates, row0 * g4, g4, wHh, 0, projected, dh, 0, projected, false);
+        }
+        float[] hPrev = new float[rows * projected]; // (R, P) the h each row's step started from
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batchSizes[t]; b++) {
+                int row = stepOffsets[t] + b;
+                int prev = previousRow(t, b, reverse, batchSizes, stepOffsets);
+                if (prev < 0) {
+                    System.arraycopy(h0, b * projected, hPrev, row * projected, projected);
+                } else {
+                    System.arraycopy(hOut, prev * hOutStride + hOutOffset, hPrev, row * projected, projected);
+                }
+            }
+        }
+        // dW_hh(4H, P) += dGates(R, 4H)ᵀ · hPrev(R, P)
+        kernels.multTransA(g4, projected, rows, dGates, 0, g4, hPrev, 0, projected, dWHh, 0, projected, true);
+        if (wHr != null) {
+            // dW_hr(P, H) += dhRows(R, P)ᵀ · hCellAll(R, H)
+            kernels.multTransA(projected, hidden, rows, dhRows, 0, projected, hCellAll, 0, hidden, dWHr, 0, hidden, true);
+        }
+    }
+
+    /**
+     * Backward of {@link #cellForward} for one row.
+     *
+     * @param gates activated gates i, f, g, o (4H) at gOff
+     * @param c     c_t (H) at cOff
+     * @param cPrev c_{t-1} (H) at cPrevOff
+     * @param dh    dL/d(o ⊙ tanh(c_t)) (H) at dhOff
+     * @param dc    in: dL/dc_t from the future (H) at dcOff; out: dL/dc_{t-1}
+     * @param dGates receives dL/d(pre-activation gates) (4H) at dgOff
+     */
+    public static void cellBackward(int hidden, float[] gates, int gOff, float[] c, int cOff,
+                                    float[] cPrev, int cPrevOff, float[] dh, int dhOff,
+                                    float[] dc, int dcOff, float[] dGates, int dgOff) {
+        for (int j = 0; j < hidden; j++) {
+            float i = gates[gOff + j];
+            float f = gates[gOff + hidden + j];
+            float g = gates[gOff + 2 * hidden + j];
+            float o = gates[gOff + 3 * hidden + j];
+            float tanhC = Activations.tanh(c[cOff + j]);
+            float dhj = dh[dhOff + j];
+            float dcT = dc[dcOff + j] + dhj * o * (1f - tanhC * tanhC);
+            dGates[dgOff + j] = dcT * g * i * (1f - i);
+            dGates[dgOff + hidden + j] = dcT * cPrev[cPrevOff + j] * f * (1f - f);
+            dGates[dgOff + 2 * hidden + j] = dcT * i * (1f - g * g);
+            dGates[dgOff + 3 * hidden + j] = dhj * tanhC * o * (1f - o);
+            dc[dcOff + j] = dcT * f;
+        }
+    }
+
+    /**
+     * The row whose state row (t, b) started from: the same sequence one step earlier in the
+     * direction's processing order, or -1 when (t, b) is that sequence's first step (state h_0).
+     * The reverse direction starts each sequence at its own last element, so a row whose sequence
+     * is not live at t + 1 starts from h_0.
+     */
+    public static int previousRow(int t, int b, boolean reverse, int[] batchSizes, int[] stepOffsets) {
+        if (!reverse) {
+            return t > 0 ? stepOffsets[t - 1] + b : -1;
+        }
+        return t + 1 < batchSizes.length && b < batchSizes[t + 1] ? stepOffsets[t + 1] + b : -1;
+    }
+
     /** Row offset of each step: stepOffsets[t] = batchSizes[0] + ... + batchSizes[t-1]. */
     public static int[] stepOffsets(int[] batchSizes) {
         int[] offsets = new int[batchSizes.length];

@@ -1,14 +1,22 @@
 package org.lstm4j.nn;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.autograd.Autograd;
+import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.autograd.Variable;
+import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.math.DropoutMath;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -38,6 +46,16 @@ import org.lstm4j.tensor.Tensor;
  * Where users trip: {@code output[-1] == hN[-1]} only for the forward direction; for
  * bidirectional, the backward half of {@code output[0]} equals {@code hN[-1]}, since the
  * backward direction ends at t = 0.
+ *
+ * <h2>Training</h2>
+ * The same forward on {@link Variable}s records itself on the autograd tape; {@code backward()}
+ * on a loss then accumulates every parameter's {@code grad()} (and the input's, h0's and c0's
+ * where they require grad). Truncated BPTT carries {@code hN().detach()} / {@code cN().detach()}
+ * into the next chunk.
+ * <pre>{@code
+ * LSTM.VariableOutput out = rnn.forward(Variable.of(input), null, null);
+ * out.output().mul(Variable.of(target)).sum().backward();   // rnn.parameters() now have grads
+ * }</pre>
  *
  * <p>Thread safety: {@code forward} does not modify the module (outside training-mode dropout's
  * random stream), so one instance in evaluation mode may serve many threads.
@@ -185,6 +203,14 @@ public final class LSTM extends Module {
     public record PackedOutput(PackedSequence output, Tensor hN, Tensor cN) {
     }
 
+    /** {@link Output} on the autograd tape: gradients flow back from any of the three. */
+    public record VariableOutput(Variable output, Variable hN, Variable cN) {
+    }
+
+    /** {@link PackedOutput} on the autograd tape. */
+    public record PackedVariableOutput(PackedVariable output, Variable hN, Variable cN) {
+    }
+
     /** Builder with PyTorch's defaults; {@code seed} makes initialisation and dropout reproducible. */
     public static final class Builder {
         private final int inputSize;
@@ -248,7 +274,9 @@ public final class LSTM extends Module {
     private final Config config;
     /** weights[layer][direction]: that cell's parameters, views of the registered ones. */
     private final LayerWeights[][] weights;
-    private final SplittableRandom dropoutRandom;
+    /** The training-mode dropout stream; replaced by {@link #manualSeed}, guarded by {@code dropoutLock}. */
+    private SplittableRandom dropoutRandom;
+    private final Object dropoutLock = new Object();
     private final MatrixKernels kernels = Kernels.matrix();
 
     /** A cell's weights: wIh (4H, I), wHh (4H, P), bIh and bHh (4H) or null, wHr (P, H) or null. */
@@ -333,6 +361,43 @@ public final class LSTM extends Module {
         return lstm;
     }
 
+    /**
+     * The LSTM in a model file: safetensors, {@code torch.save} (.pt/.pth, PyTorch ≥ 1.6) or .npz,
+     * read without executing anything from the file (see {@link StateDicts}). The one LSTM in the
+     * file is found wherever its keys sit.
+     *
+     * <pre>{@code
+     * // Python: torch.save(model.state_dict(), "model.pt")
+     * LSTM lstm = LSTM.load(Path.of("model.pt"));
+     * }</pre>
+     *
+     * @throws IOException              if the file cannot be read or is not a supported format
+     * @throws IllegalArgumentException if it holds no LSTM, several (choose with
+     *                                  {@link #load(Path, String)}), or an inconsistent one
+     */
+    public static LSTM load(Path file) throws IOException {
+        return fromStateDict(StateDicts.read(file).tensors());
+    }
+
+    /** The LSTM under {@code prefix} in a model file, e.g. {@code load(path, "encoder.rnn.")}. */
+    public static LSTM load(Path file, String prefix) throws IOException {
+        return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /**
+     * A copy of this LSTM (same weights, same mode) with batchFirst set: a state dict does not
+     * record batch_first, so a model trained with {@code batch_first=True} is loaded as
+     * {@code LSTM.load(path).withBatchFirst(true)}.
+     */
+    public LSTM withBatchFirst(boolean batchFirst) {
+        LSTM copy = new LSTM(config.withBatchFirst(batchFirst), 0L);
+        copy.loadStateDict(stateDict(), true);
+        if (!isTraining()) {
+            copy.eval();
+        }
+        return copy;
+    }
+
     /** Every prefix under which {@code stateDict} holds an LSTM, e.g. ["lstm1.", "lstm2."]. */
     public static List<String> lstmPrefixes(Map<String, Tensor> stateDict) {
         return List.copyOf(LSTMConfigInference.prefixes(stateDict.keySet()));
@@ -340,6 +405,18 @@ public final class LSTM extends Module {
 
     public Config config() {
         return config;
+    }
+
+    /**
+     * Restarts the training-mode dropout stream from {@code seed} ({@code torch.manual_seed} for
+     * this module): the next forward passes draw the same masks as after any other call with the
+     * same seed. Masks take one {@code nextDouble()} per element of each non-last layer's
+     * (R, D·H_out) output, layer by layer (see {@link DropoutMath}).
+     */
+    public void manualSeed(long seed) {
+        synchronized (dropoutLock) {
+            dropoutRandom = new SplittableRandom(seed);
+        }
     }
 
     /** {@code forward(input, null, null)}: zero initial states. */
@@ -354,6 +431,52 @@ public final class LSTM extends Module {
      * @throws IllegalArgumentException for any shape that PyTorch would reject, worded as PyTorch
      */
     public Output forward(Tensor input, Tensor h0, Tensor c0) {
+        return run(input, h0, c0, null);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor)} on the autograd tape, for training:
+     * {@code loss.backward()} then fills every parameter's {@code grad()} and the gradients of
+     * {@code input}, {@code h0} and {@code c0} where they require grad. Inside
+     * {@link Autograd#noGrad()} this is plain inference. h0 and c0 may both be null (zeros).
+     */
+    public VariableOutput forward(Variable input, Variable h0, Variable c0) {
+        Objects.requireNonNull(input, "input");
+        Tensor h0Value = h0 == null ? null : h0.value();
+        Tensor c0Value = c0 == null ? null : c0.value();
+        if (!Autograd.isGradEnabled()) {
+            Output out = run(input.value(), h0Value, c0Value, null);
+            return new VariableOutput(Variable.of(out.output()), Variable.of(out.hN()), Variable.of(out.cN()));
+        }
+        Trace trace = new Trace();
+        Output out = run(input.value(), h0Value, c0Value, trace);
+        boolean batchFirst = input.dim() == 3 && config.batchFirst();
+        Variable[] v = Autograd.record("LSTM", new Variable[] {input, h0, c0}, true,
+                new Tensor[] {out.output(), out.hN(), out.cN()}, (dOut, dIn) -> {
+                    float[] dOutput = dOut[0] == null ? null
+                            : batchFirst ? dOut[0].transpose(0, 1).data() : dOut[0].data();
+                    float[] dh = dOut[1] == null ? new float[out.hN().numel()] : dOut[1].data().clone();
+                    float[] dc = dOut[2] == null ? new float[out.cN().numel()] : dOut[2].data().clone();
+                    float[] dx = dIn[0] == null ? null : new float[input.value().numel()];
+                    backwardPacked(trace, dOutput, dh, dc, dx);
+                    if (dx != null) {
+                        int[] shape = input.shape();
+                        float[] dxCaller = batchFirst
+                                ? Tensor.of(dx, shape[1], shape[0], shape[2]).transpose(0, 1).data() : dx;
+                        addInto(dxCaller, dIn[0].data());
+                    }
+                    if (dIn[1] != null) {
+                        addInto(dh, dIn[1].data());
+                    }
+                    if (dIn[2] != null) {
+                        addInto(dc, dIn[2].data());
+                    }
+                });
+        return new VariableOutput(v[0], v[1], v[2]);
+    }
+
+    /** The forward pass; with a trace it also keeps what {@link #backwardPacked} needs. */
+    private Output run(Tensor input, Tensor h0, Tensor c0, Trace trace) {
         Objects.requireNonNull(input, "input");
         requireBothOrNeither(h0, c0);
         if (input.dim() != 2 && input.dim() != 3) {
@@ -392,7 +515,7 @@ public final class LSTM extends Module {
         }
         int[] batchSizes = new int[steps];
         java.util.Arrays.fill(batchSizes, batch);
-        float[] out = forwardPacked(timeMajor.data(), batchSizes, batch, h, c);
+        float[] out = forwardPacked(timeMajor.data(), batchSizes, batch, h, c, trace);
 
         int width = config.numDirections() * config.outputSize();
         Tensor output = Tensor.of(out, steps, batch, width);
@@ -416,6 +539,61 @@ public final class LSTM extends Module {
      * cN; batchFirst does not apply to packed input.
      */
     public PackedOutput forward(PackedSequence input, Tensor h0, Tensor c0) {
+        return runPacked(input, h0, c0, null);
+    }
+
+    /**
+     * {@link #forward(PackedSequence, Tensor, Tensor)} on the autograd tape: gradients reach the
+     * packed data (and through {@link PackedVariable#pack} the padded input), h0 and c0, all in
+     * the caller's batch order.
+     */
+    public PackedVariableOutput forward(PackedVariable input, Variable h0, Variable c0) {
+        Objects.requireNonNull(input, "input");
+        Tensor h0Value = h0 == null ? null : h0.value();
+        Tensor c0Value = c0 == null ? null : c0.value();
+        PackedSequence sequence = input.toPackedSequence();
+        if (!Autograd.isGradEnabled()) {
+            PackedOutput out = runPacked(sequence, h0Value, c0Value, null);
+            return new PackedVariableOutput(PackedVariable.of(out.output()), Variable.of(out.hN()),
+                    Variable.of(out.cN()));
+        }
+        Trace trace = new Trace();
+        PackedOutput out = runPacked(sequence, h0Value, c0Value, trace);
+        int stateRows = config.numDirections() * config.numLayers();
+        int batch = sequence.batchSize();
+        int[] sorted = sequence.sortedIndices();
+        int[] unsorted = sequence.unsortedIndices();
+        Variable[] v = Autograd.record("LSTM", new Variable[] {input.data(), h0, c0}, true,
+                new Tensor[] {out.output().data(), out.hN(), out.cN()}, (dOut, dIn) -> {
+                    float[] dh = new float[out.hN().numel()];
+                    float[] dc = new float[out.cN().numel()];
+                    if (dOut[1] != null) {
+                        permuteBatch(dOut[1].data(), dh, stateRows, batch, config.outputSize(), sorted);
+                    }
+                    if (dOut[2] != null) {
+                        permuteBatch(dOut[2].data(), dc, stateRows, batch, config.hiddenSize(), sorted);
+                    }
+                    float[] dx = dIn[0] == null ? null : new float[sequence.data().numel()];
+                    backwardPacked(trace, dOut[0] == null ? null : dOut[0].data(), dh, dc, dx);
+                    if (dx != null) {
+                        addInto(dx, dIn[0].data());
+                    }
+                    if (dIn[1] != null) {
+                        float[] dh0 = new float[dh.length];
+                        permuteBatch(dh, dh0, stateRows, batch, config.outputSize(), unsorted);
+                        addInto(dh0, dIn[1].data());
+                    }
+                    if (dIn[2] != null) {
+                        float[] dc0 = new float[dc.length];
+                        permuteBatch(dc, dc0, stateRows, batch, config.hiddenSize(), unsorted);
+                        addInto(dc0, dIn[2].data());
+                    }
+                });
+        PackedVariable output = new PackedVariable(v[0], out.output().batchSizes(), sorted, unsorted);
+        return new PackedVariableOutput(output, v[1], v[2]);
+    }
+
+    private PackedOutput runPacked(PackedSequence input, Tensor h0, Tensor c0, Trace trace) {
         Objects.requireNonNull(input, "input");
         requireBothOrNeither(h0, c0);
         Tensor data = input.data();
@@ -439,7 +617,7 @@ public final class LSTM extends Module {
             permuteBatch(h0.data(), h, stateRows, batch, projected, sorted);
             permuteBatch(c0.data(), c, stateRows, batch, hidden, sorted);
         }
-        float[] out = forwardPacked(data.data(), input.batchSizes(), batch, h, c);
+        float[] out = forwardPacked(data.data(), input.batchSizes(), batch, h, c, trace);
         int[] unsorted = input.unsortedIndices();
         float[] hN = new float[h.length];
         float[] cN = new float[c.length];
@@ -474,6 +652,15 @@ public final class LSTM extends Module {
      * @return (R, D·H_out) the last layer's h_t for every row
      */
     float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c) {
+        return forwardPacked(x, batchSizes, batch, h, c, null);
+    }
+
+    /**
+     * {@link #forwardPacked(float[], int[], int, float[], float[])} that, given a trace, also
+     * fills it with what {@link #backwardPacked} needs. Without one it is the allocation-light
+     * inference path: one gates buffer shared by every layer and direction, dropout in place.
+     */
+    private float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c, Trace trace) {
         int rows = 0;
         for (int bs : batchSizes) {
             rows += bs;
@@ -485,40 +672,181 @@ public final class LSTM extends Module {
         int width = directions * projected;
         float[] layerInput = x;
         float[] layerOutput = null;
-        float[] gates = new float[rows * 4 * hidden]; // (R, 4H), reused by every layer and direction
+        float[] gates = trace == null ? new float[rows * 4 * hidden] : null; // (R, 4H), shared when not tracing
+        if (trace != null) {
+            trace.start(config, batchSizes, batch, rows, h, c);
+        }
         float[] hState = new float[batch * projected];
         float[] cState = new float[batch * hidden];
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inputSize = config.layerInputSize(layer);
             layerOutput = new float[rows * width]; // (R, D·H_out)
+            if (trace != null) {
+                trace.layerInputs[layer] = layerInput;
+            }
             for (int dir = 0; dir < directions; dir++) {
                 LayerWeights w = weights[layer][dir];
                 int state = layer * directions + dir;
                 System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
                 System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
+                float[] cAll = null;
+                float[] hCellAll = null;
+                if (trace != null) {
+                    gates = trace.gates[layer][dir] = new float[rows * 4 * hidden];
+                    cAll = trace.cAll[layer][dir] = new float[rows * hidden];
+                    hCellAll = w.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
+                }
                 LSTMMath.inputProjection(kernels, rows, inputSize, hidden, layerInput, w.wIh(), w.bIh(), w.bHh(), gates);
                 LSTMMath.recurrenceForward(kernels, hidden, projected, batchSizes, stepOffsets, dir == 1,
-                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, null, null);
+                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, cAll, hCellAll);
                 System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
                 System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
             }
             boolean last = layer == config.numLayers() - 1;
+            if (trace != null) {
+                trace.layerOutputs[layer] = layerOutput;
+            }
             if (!last && isTraining() && config.dropout() > 0) {
-                applyDropout(layerOutput);
+                if (trace == null) {
+                    synchronized (dropoutLock) {
+                        DropoutMath.applyInPlace(dropoutRandom, config.dropout(), layerOutput);
+                    }
+                } else {
+                    float[] mask = trace.dropoutMasks[layer] = new float[layerOutput.length];
+                    synchronized (dropoutLock) {
+                        DropoutMath.sampleMask(dropoutRandom, config.dropout(), mask);
+                    }
+                    float[] dropped = new float[layerOutput.length];
+                    DropoutMath.dropoutForward(dropped.length, layerOutput, mask, dropped);
+                    layerOutput = dropped;
+                }
             }
             layerInput = layerOutput;
         }
         return layerOutput;
     }
 
-    /** Inverted dropout in place: zero with probability p, scale survivors by 1/(1-p). */
-    private void applyDropout(float[] values) {
-        double p = config.dropout();
-        float scale = p >= 1 ? 0f : (float) (1.0 / (1.0 - p));
-        synchronized (dropoutRandom) {
-            for (int i = 0; i < values.length; i++) {
-                values[i] = dropoutRandom.nextDouble() < p ? 0f : values[i] * scale;
+    /**
+     * What the backward pass needs from one traced forward pass (llm.c's saved activations), for
+     * the time-major packed batch the forward pass ran on.
+     */
+    private static final class Trace {
+        int[] batchSizes;
+        int batch;
+        int rows;
+        /** [layer] (R, I_layer): the input, or the previous layer's output after dropout. */
+        float[][] layerInputs;
+        /** [layer] (R, D·H_out): the layer's h_t rows before dropout. */
+        float[][] layerOutputs;
+        /** [layer] (R, D·H_out): 0 or 1/(1-p); null where no dropout follows the layer. */
+        float[][] dropoutMasks;
+        /** [layer][direction] (R, 4H): activated gates i, f, g, o. */
+        float[][][] gates;
+        /** [layer][direction] (R, H): c_t. */
+        float[][][] cAll;
+        /** [layer][direction] (R, H): o ⊙ tanh(c_t) before the projection; null without projections. */
+        float[][][] hCellAll;
+        /** (D·numLayers, N, H_out) and (D·numLayers, N, H_cell), in the packed (sorted) batch order. */
+        float[] h0;
+        float[] c0;
+
+        void start(Config config, int[] batchSizes, int batch, int rows, float[] h0, float[] c0) {
+            int layers = config.numLayers();
+            int directions = config.numDirections();
+            this.batchSizes = batchSizes.clone();
+            this.batch = batch;
+            this.rows = rows;
+            this.layerInputs = new float[layers][];
+            this.layerOutputs = new float[layers][];
+            this.dropoutMasks = new float[layers][];
+            this.gates = new float[layers][directions][];
+            this.cAll = new float[layers][directions][];
+            this.hCellAll = new float[layers][directions][];
+            this.h0 = h0.clone();
+            this.c0 = c0.clone();
+        }
+    }
+
+    /**
+     * Backward of a traced {@link #forwardPacked}: accumulates every parameter's gradient into
+     * its {@code gradBuffer()} and returns the gradients of the input and the initial states.
+     * Layers run last to first; within a layer each direction runs {@link
+     * LSTMMath#recurrenceBackward} and then the hoisted {@link LSTMMath#inputProjectionBackward}.
+     *
+     * @param dOut (R, D·H_out) dL/d(last layer's output), or null when no gradient reached it
+     * @param dh   (D·numLayers, N, H_out) in: dL/dh_n; out: dL/dh_0 (sorted batch order)
+     * @param dc   (D·numLayers, N, H_cell) in: dL/dc_n; out: dL/dc_0
+     * @param dx   (R, H_in) receives dL/dx (overwritten), or null when the input needs none
+     */
+    private void backwardPacked(Trace trace, float[] dOut, float[] dh, float[] dc, float[] dx) {
+        LayerWeights[][] grads = gradientBuffers();
+        int rows = trace.rows;
+        int batch = trace.batch;
+        int hidden = config.hiddenSize();
+        int projected = config.outputSize();
+        int directions = config.numDirections();
+        int width = directions * projected;
+        int[] stepOffsets = LSTMMath.stepOffsets(trace.batchSizes);
+        float[] dGates = new float[rows * 4 * hidden]; // (R, 4H), reused by every layer and direction
+        float[] dhState = new float[batch * projected];
+        float[] dcState = new float[batch * hidden];
+        float[] dLayerOutput = dOut;
+        for (int layer = config.numLayers() - 1; layer >= 0; layer--) {
+            int inputSize = config.layerInputSize(layer);
+            float[] dLayerInput = layer > 0 ? new float[rows * inputSize] : dx; // (R, I)
+            for (int dir = 0; dir < directions; dir++) {
+                LayerWeights w = weights[layer][dir];
+                LayerWeights g = grads[layer][dir];
+                int state = layer * directions + dir;
+                int hOff = state * batch * projected;
+                int cOff = state * batch * hidden;
+                System.arraycopy(dh, hOff, dhState, 0, dhState.length);
+                System.arraycopy(dc, cOff, dcState, 0, dcState.length);
+                LSTMMath.recurrenceBackward(kernels, hidden, projected, trace.batchSizes, stepOffsets, dir == 1,
+                        trace.gates[layer][dir], trace.cAll[layer][dir], trace.hCellAll[layer][dir],
+                        trace.layerOutputs[layer], dir * projected, width,
+                        Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length),
+                        Arrays.copyOfRange(trace.c0, cOff, cOff + dcState.length), w.wHh(), w.wHr(),
+                        dLayerOutput, dir * projected, width, dhState, dcState, dGates, g.wHh(), g.wHr());
+                System.arraycopy(dhState, 0, dh, hOff, dhState.length);
+                System.arraycopy(dcState, 0, dc, cOff, dcState.length);
+                LSTMMath.inputProjectionBackward(kernels, rows, inputSize, hidden, dGates, trace.layerInputs[layer],
+                        w.wIh(), g.wIh(), g.bIh(), g.bHh(), dLayerInput, dir > 0);
             }
+            if (layer > 0) {
+                float[] mask = trace.dropoutMasks[layer - 1];
+                if (mask != null) {
+                    float[] dBeforeDropout = new float[dLayerInput.length];
+                    DropoutMath.dropoutBackward(dLayerInput.length, dLayerInput, mask, dBeforeDropout);
+                    dLayerInput = dBeforeDropout;
+                }
+                dLayerOutput = dLayerInput;
+            }
+        }
+    }
+
+    /** The parameters' gradient buffers (created on first use), laid out as {@link #weights}. */
+    private LayerWeights[][] gradientBuffers() {
+        Map<String, Parameter> named = namedParameters();
+        int d = config.numDirections();
+        float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
+        for (ParameterSpec spec : config.parameterSpecs()) {
+            byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] =
+                    named.get(spec.name()).gradBuffer().data();
+        }
+        LayerWeights[][] grads = new LayerWeights[config.numLayers()][d];
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int dir = 0; dir < d; dir++) {
+                float[][] k = byKind[layer * d + dir];
+                grads[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
+            }
+        }
+        return grads;
+    }
+
+    private static void addInto(float[] src, float[] dst) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] += src[i];
         }
     }
 

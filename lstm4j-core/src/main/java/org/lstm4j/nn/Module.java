@@ -110,9 +110,9 @@ public abstract class Module {
             if (given != null) {
                 float[] src = given.data();
                 System.arraycopy(src, 0, e.getValue().data().data(), 0, src.length);
+                e.getValue().markChanged();
             }
         }
-        parametersChanged();
         return new LoadResult(List.copyOf(missing), List.copyOf(unexpected));
     }
 
@@ -137,16 +137,6 @@ public abstract class Module {
 
     public final boolean isTraining() {
         return training;
-    }
-
-    /**
-     * Called after parameter values were replaced in place (loading, optimizer steps), so that
-     * modules caching derived data (such as packed weight panels) can refresh it.
-     */
-    public void parametersChanged() {
-        for (Module child : children.values()) {
-            child.parametersChanged();
-        }
     }
 
     private void setTraining(boolean mode) {

@@ -11,6 +11,7 @@ import org.lstm4j.tensor.Tensor;
 public final class Parameter {
     private final Tensor data;
     private Tensor grad;
+    private int version;
 
     public Parameter(Tensor data) {
         this.data = Objects.requireNonNull(data, "data");
@@ -39,6 +40,20 @@ public final class Parameter {
         if (grad != null) {
             java.util.Arrays.fill(grad.data(), 0f);
         }
+    }
+
+    /**
+     * Counts in-place changes of the value (PyTorch's {@code tensor._version}): optimizers bump it
+     * after each step, so a layer caching data derived from the value (such as packed weight
+     * panels) can tell when to rebuild it.
+     */
+    public int version() {
+        return version;
+    }
+
+    /** Records that the value was changed in place; see {@link #version()}. */
+    public void markChanged() {
+        version++;
     }
 
     public int[] shape() {

@@ -36,7 +36,7 @@ class ReadmeSnippetsTest {
                 }
             }
         }
-        assertThat(names).contains("quickstart", "packed");
+        assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop");
     }
 
     private static String dedent(String block) {

@@ -43,10 +43,7 @@ class PytorchCheckpointOutputsTest {
             String stem = name.substring(0, name.length() - ".npz".length());
             String checkpoint = stem.substring(0, stem.lastIndexOf('.'));
             String prefix = stem.substring(stem.lastIndexOf('.') + 1) + ".";
-            StateDictFile weights = StateDicts.read(resource("/io/checkpoints/" + checkpoint));
-            LSTM loaded = LSTM.fromStateDict(weights.tensors(), prefix);
-            LSTM lstm = new LSTM(loaded.config().withBatchFirst(true), 0L);
-            lstm.loadStateDict(loaded.stateDict(), true);
+            LSTM lstm = LSTM.load(resource("/io/checkpoints/" + checkpoint), prefix).withBatchFirst(true);
             lstm.eval();
 
             StateDictFile expected = StateDicts.read(expectedFile);
