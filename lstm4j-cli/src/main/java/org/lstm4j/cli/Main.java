@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lstm4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PyTorch's torch.nn.LSTM in pure Java.",
-        subcommands = {InspectCommand.class, RunCommand.class, ShapesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, GenerateCommand.class, InspectCommand.class,
+            RunCommand.class, ShapesCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

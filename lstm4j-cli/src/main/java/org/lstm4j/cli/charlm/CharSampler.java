@@ -1,0 +1,72 @@
+package org.lstm4j.cli.charlm;
+
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * Writes text with a {@link CharModel}: the prime is fed once, character by character, carrying
+ * the LSTM state; then each sampled character is fed back. Nothing is recomputed.
+ */
+public final class CharSampler {
+
+    private CharSampler() {
+    }
+
+    /**
+     * Samples {@code length} characters after {@code prime}, handing each to {@code sink} as it
+     * is produced.
+     *
+     * @param temperature divides the logits: below 1 sharper and safer, above 1 more varied
+     * @return the generated characters (without the prime)
+     */
+    public static String generate(CharModel model, CharVocab vocab, String prime, int length, double temperature,
+                                  long seed, Consumer<String> sink) {
+        if (prime.isEmpty()) {
+            throw new IllegalArgumentException("prime must have at least one character");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("length must be zero or more, got " + length);
+        }
+        if (!(temperature > 0)) {
+            throw new IllegalArgumentException("temperature must be greater than zero, got " + temperature);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        CharModel.Step step = null;
+        for (int token : vocab.encode(prime)) {
+            step = model.step(token, step == null ? null : step.state());
+        }
+        StringBuilder out = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            int token = sample(step.logits(), temperature, random);
+            String c = vocab.decode(token);
+            out.append(c);
+            sink.accept(c);
+            step = model.step(token, step.state());
+        }
+        return out.toString();
+    }
+
+    /** A draw from softmax(logits / temperature), computed in double. */
+    static int sample(Tensor logits, double temperature, SplittableRandom random) {
+        float[] z = logits.data();
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : z) {
+            max = Math.max(max, v / temperature);
+        }
+        double[] p = new double[z.length];
+        double sum = 0;
+        for (int i = 0; i < z.length; i++) {
+            p[i] = Math.exp(z[i] / temperature - max);
+            sum += p[i];
+        }
+        double u = random.nextDouble() * sum;
+        for (int i = 0; i < p.length; i++) {
+            u -= p[i];
+            if (u < 0) {
+                return i;
+            }
+        }
+        return p.length - 1;
+    }
+}
