@@ -65,6 +65,22 @@ public record PackedSequence(Tensor data, int[] batchSizes, int[] sortedIndices,
         return batchSizes[0];
     }
 
+    /** Each sequence's length, in the caller's batch order. */
+    public int[] lengths() {
+        return lengths(batchSizes, sortedIndices);
+    }
+
+    /** Each sequence's length, in the caller's order, from a packed layout. */
+    public static int[] lengths(int[] batchSizes, int[] sortedIndices) {
+        int[] lengths = new int[batchSizes[0]];
+        for (int bs : batchSizes) {
+            for (int k = 0; k < bs; k++) {
+                lengths[sortedIndices == null ? k : sortedIndices[k]]++;
+            }
+        }
+        return lengths;
+    }
+
     @Override
     public int[] batchSizes() {
         return batchSizes.clone();

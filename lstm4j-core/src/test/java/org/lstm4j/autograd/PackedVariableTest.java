@@ -28,7 +28,7 @@ class PackedVariableTest {
         assertThat(data.select(0, 3)).isEqualTo(padded.select(0, 1).select(0, 1)); // t=1, n=1
         assertThat(data.select(0, 4)).isEqualTo(padded.select(0, 1).select(0, 0)); // t=1, n=0
 
-        Tensor back = packed.pad(false, -1f, 0).value();
+        Tensor back = packed.pad(false, -1f, null).value();
         assertThat(back.shape()).containsExactly(4, 3, 2);
         for (int t = 0; t < 4; t++) {
             for (int n = 0; n < 3; n++) {
@@ -39,7 +39,7 @@ class PackedVariableTest {
         Tensor batchFirst = PackedVariable.pack(Variable.of(padded.transpose(0, 1)), lengths, true, false)
                 .pad(true, 0f, 6).value();
         assertThat(batchFirst.shape()).containsExactly(3, 6, 2);
-        assertThat(batchFirst.narrow(1, 0, 4).transpose(0, 1)).isEqualTo(packed.pad(false, 0f, 0).value());
+        assertThat(batchFirst.narrow(1, 0, 4).transpose(0, 1)).isEqualTo(packed.pad(false, 0f, null).value());
     }
 
     @Test
@@ -48,7 +48,7 @@ class PackedVariableTest {
         Variable x = Variable.requiringGrad(padded);
         PackedVariable packed = PackedVariable.pack(x, new int[] {3, 1}, false, true);
         assertThat(packed.sortedIndices()).isNull();
-        packed.pad(false, 0f, 0).mul(2f).sum().backward();
+        packed.pad(false, 0f, null).mul(2f).sum().backward();
         for (int t = 0; t < 3; t++) {
             assertThat(x.grad().select(0, t).select(0, 0)).isEqualTo(Tensor.full(2f, 4));
             assertThat(x.grad().select(0, t).select(0, 1)).isEqualTo(Tensor.full(t < 1 ? 2f : 0f, 4));
@@ -78,7 +78,7 @@ class PackedVariableTest {
         assertThatThrownBy(() -> PackedVariable.pack(padded, new int[] {1}, false, false))
                 .hasMessageContaining("Expected `len(lengths)` to be equal to batch_size, but got 1 (batch_size=2)");
         assertThatThrownBy(() -> PackedVariable.pack(padded, new int[] {4, 1}, false, false))
-                .hasMessageContaining("must not exceed the padded length 3");
+                .hasMessageContaining("Expected every length to be at most the padded sequence length 3");
         PackedVariable ok = PackedVariable.pack(padded, new int[] {3, 1}, false, true);
         assertThatThrownBy(() -> ok.pad(false, 0f, 2)).hasMessageContaining("total_length=2");
     }

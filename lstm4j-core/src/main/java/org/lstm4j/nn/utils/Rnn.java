@@ -89,17 +89,46 @@ public final class Rnn {
     public static PackedSequence packPaddedSequence(Tensor input, int[] lengths, boolean batchFirst,
                                                     boolean enforceSorted) {
         Objects.requireNonNull(input, "input");
-        Objects.requireNonNull(lengths, "lengths");
-        if (input.dim() < 2) {
-            throw new IllegalArgumentException("pack_padded_sequence expects input of at least 2 dimensions ("
-                    + (batchFirst ? "N, T" : "T, N") + ", *), got " + input.dim() + "-D input of shape "
-                    + input.shapeString());
+        PackLayout layout = packLayout(input.shape(), lengths, batchFirst, enforceSorted);
+        int[] entries = layout.paddedEntries();
+        int inner = entrySize(input.shape());
+        float[] src = input.data();
+        float[] data = new float[entries.length * inner];
+        for (int r = 0; r < entries.length; r++) {
+            System.arraycopy(src, entries[r] * inner, data, r * inner, inner);
         }
-        int steps = input.size(batchFirst ? 1 : 0);
-        int batch = input.size(batchFirst ? 0 : 1);
+        int[] dataShape = Arrays.copyOfRange(input.shape(), 1, input.dim());
+        dataShape[0] = entries.length;
+        return new PackedSequence(Tensor.of(data, dataShape), layout.batchSizes(), layout.sortedIndices(),
+                layout.unsortedIndices());
+    }
+
+    /**
+     * How a padded batch packs: the packed sequence's batchSizes and indices, and for each packed
+     * row r the entry {@code paddedEntries[r]} of the padded tensor it comes from, counting
+     * (t, b) entries in the padded (T, N) or, with batchFirst, (N, T) order. Shared by
+     * {@link #packPaddedSequence} and the autograd version, so both check and sort alike.
+     */
+    public record PackLayout(int[] batchSizes, int[] sortedIndices, int[] unsortedIndices, int[] paddedEntries) {
+    }
+
+    /**
+     * The layout of {@code packPaddedSequence(input, lengths, batchFirst, enforceSorted)} for an
+     * input of shape {@code paddedShape}, with the same checks and messages.
+     */
+    public static PackLayout packLayout(int[] paddedShape, int[] lengths, boolean batchFirst, boolean enforceSorted) {
+        Objects.requireNonNull(paddedShape, "paddedShape");
+        Objects.requireNonNull(lengths, "lengths");
+        if (paddedShape.length < 2) {
+            throw new IllegalArgumentException("pack_padded_sequence expects input of at least 2 dimensions ("
+                    + (batchFirst ? "N, T" : "T, N") + ", *), got " + paddedShape.length + "-D input of shape "
+                    + Arrays.toString(paddedShape));
+        }
+        int steps = paddedShape[batchFirst ? 1 : 0];
+        int batch = paddedShape[batchFirst ? 0 : 1];
         // Checks in PyTorch's order (aten/src/ATen/native/PackedSequence.cpp), so the same bad
         // input gets the same message.
-        if (input.numel() == 0) {
+        if (Tensor.numel(paddedShape) == 0) {
             throw new IllegalArgumentException("Cannot pack empty tensors.");
         }
         if (lengths.length != batch) {
@@ -130,38 +159,58 @@ public final class Rnn {
         for (int b = 0; b < batch; b++) {
             if (lengths[b] > steps) {
                 throw new IllegalArgumentException("Expected every length to be at most the padded sequence length "
-                        + steps + " (input shape " + input.shapeString() + (batchFirst ? ", batch_first" : "")
+                        + steps + " (input shape " + Arrays.toString(paddedShape) + (batchFirst ? ", batch_first" : "")
                         + "), but got lengths[" + b + "]=" + lengths[b]);
             }
         }
-
         int maxLength = sortedLengths[0];
         int[] batchSizes = new int[maxLength];
-        int rows = 0;
         for (int t = 0; t < maxLength; t++) {
             int live = 0;
             while (live < batch && sortedLengths[live] > t) {
                 live++;
             }
             batchSizes[t] = live;
-            rows += live;
         }
-        int inner = input.numel() / (steps * batch); // elements of one (t, b) entry: prod(*)
-        float[] src = input.data();
-        float[] data = new float[rows * inner];
+        return new PackLayout(batchSizes, sortedIndices, sortedIndices == null ? null : invert(sortedIndices),
+                paddedEntries(batchSizes, sortedIndices, steps, batch, batchFirst));
+    }
+
+    /**
+     * For each packed row r (step t, sorted position k): its (t, b) entry in a padded tensor of
+     * {@code steps} steps, b = sortedIndices[k] (or k when null).
+     */
+    public static int[] paddedEntries(int[] batchSizes, int[] sortedIndices, int steps, int batch, boolean batchFirst) {
+        int rows = 0;
+        for (int bs : batchSizes) {
+            rows += bs;
+        }
+        int[] entries = new int[rows];
         int row = 0;
-        for (int t = 0; t < maxLength; t++) {
+        for (int t = 0; t < batchSizes.length; t++) {
             for (int k = 0; k < batchSizes[t]; k++) {
                 int b = sortedIndices == null ? k : sortedIndices[k];
-                System.arraycopy(src, entryOffset(t, b, steps, batch, batchFirst) * inner, data, row * inner, inner);
-                row++;
+                entries[row++] = batchFirst ? b * steps + t : t * batch + b;
             }
         }
-        int[] dataShape = input.shape();
-        dataShape = Arrays.copyOfRange(dataShape, 1, dataShape.length);
-        dataShape[0] = rows;
-        return new PackedSequence(Tensor.of(data, dataShape), batchSizes, sortedIndices,
-                sortedIndices == null ? null : invert(sortedIndices));
+        return entries;
+    }
+
+    /**
+     * T of a padded result: {@code totalLength}, or the longest sequence's length when null.
+     *
+     * @throws IllegalArgumentException if totalLength is shorter than the longest sequence
+     */
+    public static int paddedLength(int longest, Integer totalLength) {
+        if (totalLength == null) {
+            return longest;
+        }
+        if (totalLength < longest) {
+            throw new IllegalArgumentException("Expected total_length to be at least the length of the longest"
+                    + " sequence in input, but got total_length=" + totalLength + " and max sequence length being "
+                    + longest);
+        }
+        return totalLength;
     }
 
     /**
@@ -175,40 +224,36 @@ public final class Rnn {
                                                    Integer totalLength) {
         Objects.requireNonNull(sequence, "sequence");
         int[] batchSizes = sequence.batchSizes();
-        int maxLength = batchSizes.length;
-        int steps = maxLength;
-        if (totalLength != null) {
-            if (totalLength < maxLength) {
-                throw new IllegalArgumentException("Expected total_length to be at least the length of the longest"
-                        + " sequence in input, but got total_length=" + totalLength + " and max sequence length being "
-                        + maxLength);
-            }
-            steps = totalLength;
-        }
+        int steps = paddedLength(batchSizes.length, totalLength);
         int batch = sequence.batchSize();
-        int[] sortedIndices = sequence.sortedIndices();
         Tensor data = sequence.data();
-        int inner = data.numel() / data.size(0); // elements of one row: prod(*); R >= 1 by construction
-        int[] shape = new int[data.dim() + 1];
-        shape[0] = batchFirst ? batch : steps;
-        shape[1] = batchFirst ? steps : batch;
-        for (int d = 1; d < data.dim(); d++) {
-            shape[d + 1] = data.size(d);
-        }
-        Tensor padded = Tensor.full(paddingValue, shape);
+        Tensor padded = Tensor.full(paddingValue, paddedShape(data.shape(), steps, batch, batchFirst));
+        int inner = entrySize(padded.shape());
+        int[] entries = paddedEntries(batchSizes, sequence.sortedIndices(), steps, batch, batchFirst);
         float[] out = padded.data();
         float[] src = data.data();
-        int[] lengths = new int[batch];
-        int row = 0;
-        for (int t = 0; t < maxLength; t++) {
-            for (int k = 0; k < batchSizes[t]; k++) {
-                int b = sortedIndices == null ? k : sortedIndices[k];
-                System.arraycopy(src, row * inner, out, entryOffset(t, b, steps, batch, batchFirst) * inner, inner);
-                lengths[b] = t + 1;
-                row++;
-            }
+        for (int r = 0; r < entries.length; r++) {
+            System.arraycopy(src, r * inner, out, entries[r] * inner, inner);
         }
-        return new PaddedSequence(padded, lengths);
+        return new PaddedSequence(padded, sequence.lengths());
+    }
+
+    /** (T, N, *) or (N, T, *) for packed data of shape (R, *). */
+    public static int[] paddedShape(int[] dataShape, int steps, int batch, boolean batchFirst) {
+        int[] shape = new int[dataShape.length + 1];
+        shape[0] = batchFirst ? batch : steps;
+        shape[1] = batchFirst ? steps : batch;
+        System.arraycopy(dataShape, 1, shape, 2, dataShape.length - 1);
+        return shape;
+    }
+
+    /** Elements of one (t, b) entry of a padded shape: the product of the dimensions after the first two. */
+    public static int entrySize(int[] paddedShape) {
+        int size = 1;
+        for (int d = 2; d < paddedShape.length; d++) {
+            size *= paddedShape[d];
+        }
+        return size;
     }
 
     /**
@@ -273,11 +318,6 @@ public final class Rnn {
             lengths[i] = sequences.get(i).size(0);
         }
         return packPaddedSequence(padded, lengths, false, enforceSorted);
-    }
-
-    /** Offset, in (t, b) entries, of time t of sequence b in a padded (T, N, *) or (N, T, *) tensor. */
-    private static int entryOffset(int t, int b, int steps, int batch, boolean batchFirst) {
-        return batchFirst ? b * steps + t : t * batch + b;
     }
 
     /** Batch indices by decreasing length; equal lengths keep their order. */
