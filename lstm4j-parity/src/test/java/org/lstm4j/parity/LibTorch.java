@@ -60,6 +60,12 @@ public final class LibTorch implements AutoCloseable {
         return owner.create(t.data(), new Shape(shape));
     }
 
+    /** {@code a} marked as a leaf whose gradient libtorch's autograd accumulates (read with {@code getGradient()}). */
+    public static NDArray leaf(NDArray a) {
+        a.setRequiresGradient(true);
+        return a;
+    }
+
     /** A Tensor holding a copy of {@code a} (any layout; DJL copies out contiguously). */
     public static Tensor toTensor(NDArray a) {
         long[] s = a.getShape().getShape();

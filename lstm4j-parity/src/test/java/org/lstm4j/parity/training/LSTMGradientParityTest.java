@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +27,7 @@ import org.lstm4j.autograd.Variable;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
+import org.lstm4j.parity.LibTorch;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -226,7 +228,7 @@ class LSTMGradientParityTest {
             int inputSize = config.inputSize();
             int batch = c.batch();
             boolean batchFirst = config.batchFirst() && !c.unbatched();
-            int[] layerOf = Torch.layersOf(config);
+            int[] layerOf = config.parameterSpecs().stream().mapToInt(LSTM.ParameterSpec::layer).toArray();
 
             // Rows of the time-major (packed) batch lstm4j ran on: row of (t, n), -1 past n's length.
             int[] lengths = c.lengths() != null ? c.lengths() : filled(batch, c.steps());
@@ -265,9 +267,9 @@ class LSTMGradientParityTest {
             try (NDManager m = manager.newSubManager()) {
                 NDList weights = new NDList();
                 for (LSTM.ParameterSpec spec : config.parameterSpecs()) {
-                    weights.add(Torch.leaf(Torch.nd(m, lstm.stateDict().get(spec.name()))));
+                    weights.add(LibTorch.leaf(LibTorch.toNd(m, lstm.stateDict().get(spec.name()))));
                 }
-                NDArray xLeaf = packedInput == null ? Torch.leaf(Torch.nd(m, x)) : null;
+                NDArray xLeaf = packedInput == null ? LibTorch.leaf(LibTorch.toNd(m, x)) : null;
                 // per sequence group (one group of all N unless packed), per layer when dropout
                 boolean perSequence = packedInput != null;
                 int groups = perSequence ? batch : 1;
@@ -277,7 +279,7 @@ class LSTMGradientParityTest {
                 boolean perLayer = config.dropout() > 0;
                 int calls = perLayer ? layers : 1;
                 try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray loss = m.zeros(new ai.djl.ndarray.types.Shape());
+                    NDArray loss = m.zeros(new Shape());
                     for (int g = 0; g < groups; g++) {
                         int[] members = perSequence ? new int[] {g} : IntStream.range(0, batch).toArray();
                         int len = perSequence ? lengths[g] : c.steps();
@@ -289,7 +291,7 @@ class LSTMGradientParityTest {
                                 int src = batchFirst ? (g * c.steps() + t) * inputSize : (t * batch + g) * inputSize;
                                 System.arraycopy(x.data(), src, seq, t * inputSize, inputSize);
                             }
-                            xLeaves[g] = Torch.leaf(Torch.nd(m, seq, len, 1, inputSize));
+                            xLeaves[g] = LibTorch.leaf(m.create(seq, new Shape(len, 1, inputSize)));
                             input = xLeaves[g];
                         } else {
                             input = batchFirst ? xLeaf.transpose(1, 0, 2) : xLeaf.reshape(len, nb, inputSize);
@@ -304,8 +306,8 @@ class LSTMGradientParityTest {
                             NDArray hInit = states(m, h0, stateRows, batch, proj, firstRow, rowCount, members);
                             NDArray cInit = states(m, c0, stateRows, batch, hidden, firstRow, rowCount, members);
                             if (h0 != null) {
-                                h0Leaves[g][call] = Torch.leaf(hInit);
-                                c0Leaves[g][call] = Torch.leaf(cInit);
+                                h0Leaves[g][call] = LibTorch.leaf(hInit);
+                                c0Leaves[g][call] = LibTorch.leaf(cInit);
                             }
                             NDList w = new NDList();
                             for (int k = 0; k < weights.size(); k++) {
@@ -313,8 +315,11 @@ class LSTMGradientParityTest {
                                     w.add(weights.get(k));
                                 }
                             }
-                            NDList out = Torch.lstm(input, hInit, cInit, w, config.bias(), callLayers,
-                                    config.bidirectional(), false);
+                            // these layers alone, time-major, no dropout: lstm4j's masks are multiplied in below
+                            LSTM.Config callConfig = new LSTM.Config(config.layerInputSize(firstLayer),
+                                    hidden, callLayers, config.bias(), false, 0.0, config.bidirectional(),
+                                    config.projSize());
+                            NDList out = LibTorch.lstm(input, hInit, cInit, w, callConfig, true);
                             // h_n, c_n of these layers against R2, R3
                             loss = loss.add(out.get(1).mul(states(m, r2, stateRows, batch, proj, firstRow, rowCount,
                                     members)).sum());
@@ -322,11 +327,11 @@ class LSTMGradientParityTest {
                                     members)).sum());
                             int lastLayer = firstLayer + callLayers - 1;
                             if (lastLayer == layers - 1) {
-                                loss = loss.add(out.get(0).mul(Torch.nd(m, gatherRows(r1Rows, width, rowOf, len,
-                                        members), len, nb, width)).sum());
+                                loss = loss.add(out.get(0).mul(m.create(gatherRows(r1Rows, width, rowOf, len,
+                                        members), new Shape(len, nb, width))).sum());
                             } else {
-                                input = out.get(0).mul(Torch.nd(m, gatherRows(masks[lastLayer], width, rowOf, len,
-                                        members), len, nb, width));
+                                input = out.get(0).mul(m.create(gatherRows(masks[lastLayer], width, rowOf, len,
+                                        members), new Shape(len, nb, width)));
                             }
                         }
                     }
@@ -334,19 +339,19 @@ class LSTMGradientParityTest {
                 }
                 paramGrads = new float[weights.size()][];
                 for (int k = 0; k < weights.size(); k++) {
-                    paramGrads[k] = Torch.grad(weights.get(k));
+                    paramGrads[k] = weights.get(k).getGradient().toFloatArray();
                 }
                 if (perSequence) {
                     inputGrad = new float[x.numel()];
                     for (int g = 0; g < groups; g++) {
-                        float[] d = Torch.grad(xLeaves[g]);
+                        float[] d = xLeaves[g].getGradient().toFloatArray();
                         for (int t = 0; t < lengths[g]; t++) {
                             int dst = batchFirst ? (g * c.steps() + t) * inputSize : (t * batch + g) * inputSize;
                             System.arraycopy(d, t * inputSize, inputGrad, dst, inputSize);
                         }
                     }
                 } else {
-                    inputGrad = Torch.grad(xLeaf);
+                    inputGrad = xLeaf.getGradient().toFloatArray();
                 }
                 if (h0 != null) {
                     h0Grad = new float[h0.numel()];
@@ -355,8 +360,10 @@ class LSTMGradientParityTest {
                         int[] members = perSequence ? new int[] {g} : IntStream.range(0, batch).toArray();
                         for (int call = 0; call < calls; call++) {
                             int firstRow = (perLayer ? call : 0) * directions;
-                            scatterStates(Torch.grad(h0Leaves[g][call]), h0Grad, batch, proj, firstRow, members);
-                            scatterStates(Torch.grad(c0Leaves[g][call]), c0Grad, batch, hidden, firstRow, members);
+                            scatterStates(h0Leaves[g][call].getGradient().toFloatArray(), h0Grad, batch, proj,
+                                    firstRow, members);
+                            scatterStates(c0Leaves[g][call].getGradient().toFloatArray(), c0Grad, batch, hidden,
+                                    firstRow, members);
                         }
                     }
                 }
@@ -375,7 +382,7 @@ class LSTMGradientParityTest {
                     }
                 }
             }
-            return Torch.nd(m, out, rowCount, members.length, width);
+            return m.create(out, new Shape(rowCount, members.length, width));
         }
 
         private static void scatterStates(float[] grad, float[] into, int batch, int width, int firstRow,

@@ -16,6 +16,7 @@ import org.lstm4j.nn.loss.BCEWithLogitsLoss;
 import org.lstm4j.nn.loss.CrossEntropyLoss;
 import org.lstm4j.nn.loss.MSELoss;
 import org.lstm4j.nn.loss.Reduction;
+import org.lstm4j.parity.LibTorch;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -45,14 +46,14 @@ class LossParityTest {
         Variable loss = lstm4j.apply(xv);
         loss.backward();
         try (NDManager m = manager.newSubManager()) {
-            NDArray leaf = Torch.leaf(Torch.nd(m, x));
+            NDArray leaf = LibTorch.leaf(LibTorch.toNd(m, x));
             float value;
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray ref = torch.apply(leaf);
                 value = ref.getFloat();
                 collector.backward(ref);
             }
-            float[] grad = Torch.grad(leaf);
+            float[] grad = leaf.getGradient().toFloatArray();
             double valueDiff = Math.abs(loss.item() - value);
             double gradDiff = 0;
             double scale = 0;
@@ -119,7 +120,7 @@ class LossParityTest {
     }
 
     private static NDArray bce(NDArray x, Tensor labels) {
-        NDArray y = Torch.nd(x.getManager(), labels);
+        NDArray y = LibTorch.toNd(x.getManager(), labels);
         NDArray p = x.getNDArrayInternal().sigmoid();
         return y.mul(p.log()).add(y.neg().add(1).mul(p.neg().add(1).log())).neg();
     }
@@ -129,8 +130,8 @@ class LossParityTest {
         Tensor x = Tensor.randn(6, 4, 3, 2);
         Tensor target = Tensor.randn(7, 4, 3, 2);
         compare("MSE mean", x, v -> new MSELoss().forward(v, target),
-                a -> a.sub(Torch.nd(a.getManager(), target)).square().mean());
+                a -> a.sub(LibTorch.toNd(a.getManager(), target)).square().mean());
         compare("MSE sum", x, v -> new MSELoss(Reduction.SUM).forward(v, target),
-                a -> a.sub(Torch.nd(a.getManager(), target)).square().sum());
+                a -> a.sub(LibTorch.toNd(a.getManager(), target)).square().sum());
     }
 }

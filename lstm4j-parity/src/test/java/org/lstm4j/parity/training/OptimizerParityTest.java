@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,6 +31,7 @@ import org.lstm4j.optim.LRScheduler;
 import org.lstm4j.optim.Optimizer;
 import org.lstm4j.optim.SGD;
 import org.lstm4j.optim.StepLR;
+import org.lstm4j.parity.LibTorch;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -38,9 +40,8 @@ import org.lstm4j.tensor.Tensor;
  * parameters (max abs diff ≤ 1e-5).
  *
  * <p>Reference: DJL does not reach libtorch's {@code torch::optim}, so the reference applies
- * PyTorch's published update rules ({@code torch/optim/sgd.py}, {@code adam.py}, {@code adamw.py},
- * {@code clip_grad_norm_} and the closed forms of StepLR / CosineAnnealingLR) as libtorch float32
- * ops to gradients computed by libtorch's autograd on a model built from libtorch ops (embedding
+ * PyTorch's published update rules ({@link TorchOptim}: SGD, Adam, AdamW, {@code clip_grad_norm_};
+ * and the closed forms of StepLR / CosineAnnealingLR) as libtorch float32 ops to gradients computed by libtorch's autograd on a model built from libtorch ops (embedding
  * as one-hot·W, {@code torch::lstm}, matmul, log-softmax). The first step's gradients are
  * compared too (1e-4 of their largest magnitude), which covers Embedding, Linear and
  * CrossEntropyLoss backward against libtorch.
@@ -54,6 +55,8 @@ class OptimizerParityTest {
     private static final int BATCH = 4;
     private static final int STEPS_IN_SEQUENCE = 6;
     private static final int TRAINING_STEPS = 20;
+    /** torch.nn.LSTM(EMBED, HIDDEN, num_layers=2, batch_first=True). */
+    private static final LSTM.Config LSTM_CONFIG = new LSTM.Config(EMBED, HIDDEN, 2, true, true, 0.0, false, 0);
     private static NDManager manager;
 
     @BeforeAll
@@ -68,8 +71,7 @@ class OptimizerParityTest {
 
     static final class Classifier extends Module {
         final Embedding embedding = registerModule("embedding", new Embedding(VOCAB, EMBED, 1L));
-        final LSTM lstm = registerModule("lstm", LSTM.builder(EMBED, HIDDEN).numLayers(2).batchFirst(true).seed(2)
-                .build());
+        final LSTM lstm = registerModule("lstm", new LSTM(LSTM_CONFIG, 2));
         final Linear fc = registerModule("fc", new Linear(HIDDEN, CLASSES, true, 3));
 
         Variable forward(int[] tokens) {
@@ -78,54 +80,51 @@ class OptimizerParityTest {
         }
     }
 
-    /** The update rule on the libtorch side: new parameter values from values and gradients. */
-    interface TorchRule {
-        NDArray[] step(NDArray[] params, NDArray[] grads, int step, double lr);
-    }
-
     @Test
     void sgdWithMomentum() {
-        run("SGD momentum=0.9", p -> SGD.builder(p, 0.1).momentum(0.9).build(), null, 0, sgd(0.9, 0, 0, false));
+        run("SGD momentum=0.9", p -> SGD.builder(p, 0.1).momentum(0.9).build(), null, 0,
+                TorchOptim.sgd(0.9, 0, 0, false));
     }
 
     @Test
     void sgdNesterovWithWeightDecay() {
         run("SGD nesterov wd=1e-2", p -> SGD.builder(p, 0.1).momentum(0.9).nesterov(true).weightDecay(1e-2).build(),
-                null, 0, sgd(0.9, 0, 1e-2, true));
+                null, 0, TorchOptim.sgd(0.9, 0, 1e-2, true));
     }
 
     @Test
     void sgdDampenedWithStepLR() {
         run("SGD momentum=0.8 dampening=0.3 + StepLR(5, 0.5)",
                 p -> SGD.builder(p, 0.2).momentum(0.8).dampening(0.3).build(),
-                o -> new StepLR(o, 5, 0.5), 0, sgd(0.8, 0.3, 0, false));
+                o -> new StepLR(o, 5, 0.5), 0, TorchOptim.sgd(0.8, 0.3, 0, false));
     }
 
     @Test
     void adam() {
-        run("Adam lr=1e-2", p -> new Adam(p, 1e-2), null, 0, adam(0.9, 0.999, 1e-8, 0, false));
+        run("Adam lr=1e-2", p -> new Adam(p, 1e-2), null, 0, TorchOptim.adam(0.9, 0.999, 1e-8, 0, false));
     }
 
     @Test
     void adamWithL2WeightDecayAndClipping() {
         run("Adam wd=1e-2 + clipGradNorm(0.5)", p -> Adam.builder(p).lr(1e-2).weightDecay(1e-2).build(), null, 0.5,
-                adam(0.9, 0.999, 1e-8, 1e-2, false));
+                TorchOptim.adam(0.9, 0.999, 1e-8, 1e-2, false));
     }
 
     @Test
     void adamW() {
-        run("AdamW lr=1e-2", p -> new AdamW(p, 1e-2), null, 0, adam(0.9, 0.999, 1e-8, 1e-2, true));
+        run("AdamW lr=1e-2", p -> new AdamW(p, 1e-2), null, 0, TorchOptim.adam(0.9, 0.999, 1e-8, 1e-2, true));
     }
 
     @Test
     void adamWCustomBetasWithCosineAnnealing() {
         run("AdamW betas=(0.8, 0.99) wd=0.1 + CosineAnnealingLR(8)",
                 p -> AdamW.builder(p).lr(2e-2).betas(0.8, 0.99).eps(1e-6).weightDecay(0.1).build(),
-                o -> new CosineAnnealingLR(o, 8, 1e-3), 0, adam(0.8, 0.99, 1e-6, 0.1, true));
+                o -> new CosineAnnealingLR(o, 8, 1e-3), 0, TorchOptim.adam(0.8, 0.99, 1e-6, 0.1, true));
     }
 
     private static void run(String name, Function<List<Parameter>, Optimizer> optimizerFactory,
-                            Function<Optimizer, LRScheduler> schedulerFactory, double clip, TorchRule rule) {
+                            Function<Optimizer, LRScheduler> schedulerFactory, double clip,
+                            TorchOptim.UpdateRule rule) {
         SplittableRandom random = new SplittableRandom(5);
         int[][] tokens = new int[TRAINING_STEPS][BATCH * STEPS_IN_SEQUENCE];
         int[][] targets = new int[TRAINING_STEPS][BATCH];
@@ -142,7 +141,7 @@ class OptimizerParityTest {
         try (NDManager m = manager.newSubManager()) {
             NDArray[] torchParams = new NDArray[params.size()];
             for (int i = 0; i < torchParams.length; i++) {
-                torchParams[i] = Torch.nd(m, params.get(i).data());
+                torchParams[i] = LibTorch.toNd(m, params.get(i).data());
             }
             Optimizer optimizer = optimizerFactory.apply(params);
             LRScheduler scheduler = schedulerFactory == null ? null : schedulerFactory.apply(optimizer);
@@ -158,12 +157,12 @@ class OptimizerParityTest {
                 if (s == 0) {
                     for (int i = 0; i < grads.length; i++) {
                         assertCloseRelative(name + " step-1 gradient " + i, params.get(i).grad().data(),
-                                Torch.values(grads[i]), 1e-4);
+                                grads[i].toFloatArray(), 1e-4);
                     }
                 }
                 if (clip > 0) {
                     ClipGrad.clipGradNorm(params, clip);
-                    grads = clipReference(grads, clip);
+                    grads = TorchOptim.clipGradNorm(grads, clip);
                 }
                 optimizer.step();
                 torchParams = rule.step(torchParams, grads, s + 1, lr);
@@ -174,7 +173,7 @@ class OptimizerParityTest {
             double worst = 0;
             for (int i = 0; i < params.size(); i++) {
                 worst = Math.max(worst, params.get(i).data().maxAbsDiff(
-                        Tensor.of(Torch.values(torchParams[i]), params.get(i).shape())));
+                        Tensor.of(torchParams[i].toFloatArray(), params.get(i).shape())));
             }
             System.out.printf("%-52s parameters after %d steps: maxdiff %.2e%n", name, TRAINING_STEPS, worst);
             assertThat(worst).as(name + " parameter maxdiff").isLessThanOrEqualTo(1e-5);
@@ -196,28 +195,28 @@ class OptimizerParityTest {
     private static NDArray[] torchGradients(NDManager m, NDArray[] params, int[] tokens, int[] targets) {
         NDArray[] leaves = new NDArray[params.length];
         for (int i = 0; i < params.length; i++) {
-            leaves[i] = Torch.leaf(params[i].duplicate());
+            leaves[i] = LibTorch.leaf(params[i].duplicate());
         }
         try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
             float[] oneHot = new float[tokens.length * VOCAB];
             for (int i = 0; i < tokens.length; i++) {
                 oneHot[i * VOCAB + tokens[i]] = 1f;
             }
-            NDArray x = Torch.nd(m, oneHot, tokens.length, VOCAB).matMul(leaves[0])
+            NDArray x = m.create(oneHot, new Shape(tokens.length, VOCAB)).matMul(leaves[0])
                     .reshape(BATCH, STEPS_IN_SEQUENCE, EMBED);
             NDList weights = new NDList();
             for (int i = 1; i <= 8; i++) {
                 weights.add(leaves[i]);
             }
-            NDArray zeros = m.zeros(new ai.djl.ndarray.types.Shape(2, BATCH, HIDDEN));
-            NDArray hN = Torch.lstm(x, zeros, zeros, weights, true, 2, false, true).get(1);
+            NDArray zeros = m.zeros(new Shape(2, BATCH, HIDDEN));
+            NDArray hN = LibTorch.lstm(x, zeros, zeros, weights, LSTM_CONFIG, true).get(1);
             NDArray h = hN.get(new NDIndex("-1"));
             NDArray logits = h.matMul(leaves[9].transpose()).add(leaves[10]);
             float[] pick = new float[BATCH * CLASSES];
             for (int n = 0; n < BATCH; n++) {
                 pick[n * CLASSES + targets[n]] = 1f;
             }
-            NDArray loss = logits.logSoftmax(1).mul(Torch.nd(m, pick, BATCH, CLASSES)).sum().neg().div(BATCH);
+            NDArray loss = logits.logSoftmax(1).mul(m.create(pick, new Shape(BATCH, CLASSES))).sum().neg().div(BATCH);
             collector.backward(loss);
         }
         NDArray[] grads = new NDArray[params.length];
@@ -225,80 +224,6 @@ class OptimizerParityTest {
             grads[i] = leaves[i].getGradient().duplicate();
         }
         return grads;
-    }
-
-    /** clip_grad_norm_: total = ‖(‖g_i‖)‖, coef = clamp(max / (total + 1e-6), max=1), g_i·coef. */
-    private static NDArray[] clipReference(NDArray[] grads, double maxNorm) {
-        NDArray total = null;
-        for (NDArray g : grads) {
-            NDArray sq = g.square().sum().sqrt().square();
-            total = total == null ? sq : total.add(sq);
-        }
-        float norm = total.sqrt().getFloat();
-        float coef = Math.min(1f, (float) maxNorm / (norm + 1e-6f));
-        NDArray[] out = new NDArray[grads.length];
-        for (int i = 0; i < grads.length; i++) {
-            out[i] = grads[i].mul(coef);
-        }
-        return out;
-    }
-
-    /** torch.optim.SGD's _single_tensor_sgd. */
-    private static TorchRule sgd(double momentum, double dampening, double weightDecay, boolean nesterov) {
-        NDArray[][] buffers = new NDArray[1][];
-        return (params, grads, step, lr) -> {
-            if (buffers[0] == null) {
-                buffers[0] = new NDArray[params.length];
-            }
-            NDArray[] out = new NDArray[params.length];
-            for (int i = 0; i < params.length; i++) {
-                NDArray g = weightDecay != 0 ? grads[i].add(params[i].mul(weightDecay)) : grads[i];
-                if (momentum != 0) {
-                    NDArray buf = buffers[0][i] == null ? g.duplicate()
-                            : buffers[0][i].mul(momentum).add(g.mul(1 - dampening));
-                    buffers[0][i] = buf;
-                    g = nesterov ? g.add(buf.mul(momentum)) : buf;
-                }
-                out[i] = params[i].add(g.mul(-lr));
-            }
-            return out;
-        };
-    }
-
-    /** torch.optim.Adam / AdamW's _single_tensor_adam (amsgrad off). */
-    private static TorchRule adam(double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
-        NDArray[][] moments = new NDArray[2][];
-        return (params, grads, step, lr) -> {
-            if (moments[0] == null) {
-                moments[0] = new NDArray[params.length];
-                moments[1] = new NDArray[params.length];
-                for (int i = 0; i < params.length; i++) {
-                    moments[0][i] = params[i].zerosLike();
-                    moments[1][i] = params[i].zerosLike();
-                }
-            }
-            NDArray[] out = new NDArray[params.length];
-            for (int i = 0; i < params.length; i++) {
-                NDArray p = params[i];
-                NDArray g = grads[i];
-                if (weightDecay != 0) {
-                    if (decoupled) {
-                        p = p.mul(1 - lr * weightDecay);
-                    } else {
-                        g = g.add(p.mul(weightDecay));
-                    }
-                }
-                NDArray mNew = moments[0][i].add(g.sub(moments[0][i]).mul(1 - beta1)); // lerp, weight < 0.5
-                NDArray vNew = moments[1][i].mul(beta2).add(g.mul(1 - beta2).mul(g));
-                moments[0][i] = mNew;
-                moments[1][i] = vNew;
-                double bc1 = 1 - Math.pow(beta1, step);
-                double bc2 = 1 - Math.pow(beta2, step);
-                NDArray denom = vNew.sqrt().div(Math.sqrt(bc2)).add(eps);
-                out[i] = p.add(mNew.mul(-lr / bc1).div(denom));
-            }
-            return out;
-        };
     }
 
     private static void assertCloseRelative(String name, float[] actual, float[] expected, double tolerance) {
