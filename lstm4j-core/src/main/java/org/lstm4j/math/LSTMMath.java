@@ -60,17 +60,17 @@ public final class LSTMMath {
      * @param cAll     (R, H) receives c_t per row for the backward pass, or null
      * @param hCellAll (R, H) receives o ⊙ tanh(c_t) per row (before projection), or null;
      *                 only needed with projections
+     * @param hCell    (N, H) scratch for o ⊙ tanh(c_t) before the projection W_hr; null
+     *                 without projections
      */
     public static void recurrenceForward(MatrixKernels kernels, int hidden, int projected,
                                          int[] batchSizes, int[] stepOffsets, boolean reverse,
                                          float[] gates, float[] wHh, float[] wHr,
                                          float[] h, float[] c,
                                          float[] out, int outOffset, int outStride,
-                                         float[] cAll, float[] hCellAll) {
+                                         float[] cAll, float[] hCellAll, float[] hCell) {
         int steps = batchSizes.length;
         int g4 = 4 * hidden;
-        // (N, H) scratch for o ⊙ tanh(c_t) before the projection W_hr
-        float[] hCell = wHr == null ? null : new float[maxOf(batchSizes) * hidden];
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             int live = batchSizes[t];

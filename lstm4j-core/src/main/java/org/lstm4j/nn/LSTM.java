@@ -196,6 +196,14 @@ public final class LSTM extends Module {
     public record Output(Tensor output, Tensor hN, Tensor cN) {
     }
 
+    /** One step in stream mode: the last layer's h_t, (N, H_out) or (H_out), and the new state. */
+    public record StepOutput(Tensor output, LSTMState state) {
+    }
+
+    /** A forward pass that carried state: output as {@link Output#output()}, and the state after it. */
+    public record StatefulOutput(Tensor output, LSTMState state) {
+    }
+
     /**
      * The result of a forward pass over a {@link PackedSequence}: packed output (same batchSizes
      * and indices as the input, data (R, D·H_out)); hN and cN in the caller's original batch order.
@@ -280,7 +288,7 @@ public final class LSTM extends Module {
     private final MatrixKernels kernels = Kernels.matrix();
 
     /** A cell's weights: wIh (4H, I), wHh (4H, P), bIh and bHh (4H) or null, wHr (P, H) or null. */
-    private record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
+    record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
     }
 
     /** {@code torch.nn.LSTM(inputSize, hiddenSize)}. */
@@ -382,6 +390,82 @@ public final class LSTM extends Module {
     /** The LSTM under {@code prefix} in a model file, e.g. {@code load(path, "encoder.rnn.")}. */
     public static LSTM load(Path file, String prefix) throws IOException {
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /**
+     * Zero state for {@code batch} independent streams, for {@link #step} and
+     * {@link #forward(Tensor, LSTMState)}.
+     */
+    public LSTMState zeroState(int batch) {
+        return LSTMState.zeros(config, batch);
+    }
+
+    /**
+     * A workspace for stepping this LSTM from one thread without allocating; see
+     * {@link InferenceSession}. Any number of sessions may share this LSTM.
+     *
+     * @param maxBatch the most streams one call will step
+     * @throws IllegalArgumentException for a bidirectional LSTM (it needs the whole sequence)
+     */
+    public InferenceSession newSession(int maxBatch) {
+        return new InferenceSession(this, maxBatch);
+    }
+
+    /**
+     * One time step in stream mode: {@code x} (N, H_in) for a state of N streams, or (H_in) for a
+     * state of one. Returns the output and a new state; {@code state} is left alone. Feeding a
+     * sequence one step at a time gives exactly {@link #forward(Tensor, Tensor, Tensor)}'s
+     * numbers. For a steady stream without allocation use an {@link InferenceSession}.
+     *
+     * @throws IllegalArgumentException for a bidirectional LSTM or shapes that do not fit
+     * @throws IllegalStateException    in training mode with dropout (call {@code eval()})
+     */
+    public StepOutput step(Tensor x, LSTMState state) {
+        LSTMState next = Objects.requireNonNull(state, "state").copy();
+        Tensor y = new InferenceSession(this, next.batchSize()).step(x, next);
+        return new StepOutput(y, next);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor)} starting from {@code state} and returning the state
+     * after the last step, so a long sequence can be fed in chunks: any chunking gives the same
+     * outputs and final state as one call. Unidirectional LSTMs only; input (L, N, H_in),
+     * (N, L, H_in) with batchFirst, or unbatched (L, H_in) with a state of one stream.
+     */
+    public StatefulOutput forward(Tensor input, LSTMState state) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(state, "state");
+        if (config.bidirectional()) {
+            throw new IllegalArgumentException("forward(input, state) carries state forward in time and needs a"
+                    + " unidirectional LSTM; a bidirectional LSTM must see the whole sequence: use forward(input)");
+        }
+        requireInferenceMode();
+        if (input.dim() == 2) {
+            state.check(config, 1);
+            Output out = forward(input, state.h().reshape(config.numLayers(), config.outputSize()),
+                    state.c().reshape(config.numLayers(), config.hiddenSize()));
+            return new StatefulOutput(out.output(), new LSTMState(out.hN().reshape(config.numLayers(), 1,
+                    config.outputSize()), out.cN().reshape(config.numLayers(), 1, config.hiddenSize())));
+        }
+        Output out = forward(input, state.h(), state.c());
+        return new StatefulOutput(out.output(), new LSTMState(out.hN(), out.cN()));
+    }
+
+    /** Stream mode has no dropout: refuse training mode when dropout would apply. */
+    void requireInferenceMode() {
+        if (isTraining() && config.dropout() > 0 && config.numLayers() > 1) {
+            throw new IllegalStateException("stream mode is for inference: this LSTM is in training mode with dropout="
+                    + config.dropout() + "; call eval() first");
+        }
+    }
+
+    /** Layer {@code layer}'s forward-direction weights (read-only use). */
+    LayerWeights layerWeights(int layer) {
+        return weights[layer][0];
+    }
+
+    MatrixKernels kernels() {
+        return kernels;
     }
 
     /**
@@ -678,6 +762,7 @@ public final class LSTM extends Module {
         }
         float[] hState = new float[batch * projected];
         float[] cState = new float[batch * hidden];
+        float[] hCell = config.projSize() > 0 ? new float[batch * hidden] : null;
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inputSize = config.layerInputSize(layer);
             layerOutput = new float[rows * width]; // (R, D·H_out)
@@ -698,7 +783,8 @@ public final class LSTM extends Module {
                 }
                 LSTMMath.inputProjection(kernels, rows, inputSize, hidden, layerInput, w.wIh(), w.bIh(), w.bHh(), gates);
                 LSTMMath.recurrenceForward(kernels, hidden, projected, batchSizes, stepOffsets, dir == 1,
-                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, cAll, hCellAll);
+                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, cAll, hCellAll,
+                        hCell);
                 System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
                 System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
             }

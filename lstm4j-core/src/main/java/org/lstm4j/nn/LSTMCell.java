@@ -117,7 +117,7 @@ public final class LSTMCell extends Module {
         LSTMMath.inputProjection(kernels, batch, inputSize, hiddenSize, input.data(), wIh, bIh, bHh, gates);
         float[] out = new float[batch * hiddenSize];
         LSTMMath.recurrenceForward(kernels, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                gates, wHh, null, hState, cState, out, 0, hiddenSize, null, null);
+                gates, wHh, null, hState, cState, out, 0, hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
         return new State(Tensor.of(hState, shape), Tensor.of(cState, shape));
     }

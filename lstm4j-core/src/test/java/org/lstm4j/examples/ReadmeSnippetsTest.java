@@ -36,7 +36,7 @@ class ReadmeSnippetsTest {
                 }
             }
         }
-        assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop");
+        assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop", "streaming");
     }
 
     private static String dedent(String block) {

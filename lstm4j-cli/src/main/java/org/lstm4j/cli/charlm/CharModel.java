@@ -9,6 +9,7 @@ import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.nn.Embedding;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.LSTMState;
 import org.lstm4j.nn.Linear;
 import org.lstm4j.nn.Module;
 import org.lstm4j.tensor.Tensor;
@@ -66,20 +67,18 @@ public final class CharModel extends Module {
         return fc.forward(out.output());                                // (N, L, V)
     }
 
-    /** Inference state: h and c of every layer, (layers, 1, H) each. */
-    public record State(Tensor h, Tensor c) {
+    /** Logits (V) for the next character, and the LSTM state after the character that was fed. */
+    public record Step(Tensor logits, LSTMState state) {
     }
 
-    /** Logits (V) for the next character after {@code token}, and the new state (null: zeros). */
-    public record Step(Tensor logits, State state) {
-    }
-
-    /** One character through the model, carrying the LSTM state: no re-run of the prefix. */
-    public Step step(int token, State state) {
-        Tensor x = embedding.weight().data().narrow(0, token, 1).reshape(1, 1, config.embed()); // (N=1, L=1, E)
-        LSTM.Output out = lstm.forward(x, state == null ? null : state.h(), state == null ? null : state.c());
-        Tensor logits = fc.forward(out.output()).reshape(config.vocab());
-        return new Step(logits, new State(out.hN(), out.cN()));
+    /**
+     * One character through the model in stream mode (LSTM.step), carrying the LSTM state: the
+     * prefix is never re-run. {@code state} null means the start of a text.
+     */
+    public Step step(int token, LSTMState state) {
+        Tensor x = embedding.weight().data().narrow(0, token, 1);                     // (N=1, E)
+        LSTM.StepOutput out = lstm.step(x, state == null ? lstm.zeroState(1) : state); // (1, H)
+        return new Step(fc.forward(out.output()).reshape(config.vocab()), out.state());
     }
 
     public void save(Path file) throws IOException {

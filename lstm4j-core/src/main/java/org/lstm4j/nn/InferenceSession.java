@@ -1,0 +1,160 @@
+package org.lstm4j.nn;
+
+import java.util.Objects;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.math.LSTMMath;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * One caller's workspace for stepping a shared {@link LSTM}: the LSTM itself is never written
+ * during inference, so any number of threads may share it, each with its own session. After the
+ * first call at a batch size a step allocates nothing.
+ *
+ * <pre>{@code
+ * LSTM lstm = LSTM.load(Path.of("model.pt"));          // shared by every request thread
+ * lstm.eval();
+ * // per thread:
+ * InferenceSession session = lstm.newSession(64);
+ * LSTMState state = lstm.zeroState(1);                 // per entity, kept between events
+ * Tensor y = session.step(event, state);               // (1, H_out); state updated in place
+ * }</pre>
+ *
+ * <p>Outputs are owned by the session and overwritten by its next step; copy them to keep them.
+ * Not thread-safe: one session per thread. Results equal {@link LSTM#forward} over the whole
+ * sequence bit for bit, since both run the same kernels on the same rows.
+ */
+public final class InferenceSession {
+    private final LSTM lstm;
+    private final LSTM.Config config;
+    private final MatrixKernels kernels;
+    private final int maxBatch;
+    // Workspace, sized for maxBatch rows.
+    private final float[] gates;      // (N, 4H)
+    private final float[] layerOut;   // (N, H_out): h_t of the layer just run, input of the next
+    private final float[] h;          // (N, H_out) one layer's h
+    private final float[] c;          // (N, H) one layer's c
+    private final float[] hCell;      // (N, H) before the projection, or null
+    private final int[] liveRows = new int[1];
+    private final int[] firstRow = new int[1];
+    private Tensor output;            // (n, H_out) of the last step, reused while n stays the same
+    private LSTMState gathered;       // (numLayers, k, ·) for stepStreams, reused while k stays the same
+
+    InferenceSession(LSTM lstm, int maxBatch) {
+        this.lstm = lstm;
+        this.config = lstm.config();
+        if (config.bidirectional()) {
+            throw new IllegalArgumentException("step mode needs a unidirectional LSTM: the backward direction of a"
+                    + " bidirectional LSTM reads the sequence from its end, so it cannot run one step at a time;"
+                    + " use forward(input) over the whole sequence");
+        }
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be greater than zero, got " + maxBatch);
+        }
+        this.kernels = lstm.kernels();
+        this.maxBatch = maxBatch;
+        int hidden = config.hiddenSize();
+        int hOut = config.outputSize();
+        gates = new float[maxBatch * 4 * hidden];
+        layerOut = new float[maxBatch * hOut];
+        h = new float[maxBatch * hOut];
+        c = new float[maxBatch * hidden];
+        hCell = config.projSize() > 0 ? new float[maxBatch * hidden] : null;
+    }
+
+    /** The largest number of streams one call may step. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /**
+     * One time step for N streams: {@code x} (N, H_in) with a state of N streams, or (H_in) with
+     * a state of one. Updates {@code state} in place.
+     *
+     * @return the last layer's h_t, (N, H_out) or (H_out); owned by this session
+     */
+    public Tensor step(Tensor x, LSTMState state) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(state, "state");
+        lstm.requireInferenceMode();
+        if (x.dim() != 1 && x.dim() != 2) {
+            throw new IllegalArgumentException("step: Expected x to be 1D (H_in) or 2D (N, H_in), got " + x.dim()
+                    + "D, shape " + x.shapeString());
+        }
+        if (x.size(-1) != config.inputSize()) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected "
+                    + config.inputSize() + ", got " + x.size(-1));
+        }
+        int n = x.dim() == 2 ? x.size(0) : 1;
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("this session steps at most " + maxBatch + " streams, got " + n);
+        }
+        state.check(config, n);
+        run(x.data(), n, state.h().data(), state.c().data());
+        if (output == null || output.numel() != n * config.outputSize() || output.dim() != x.dim()) {
+            output = x.dim() == 2 ? Tensor.zeros(n, config.outputSize()) : Tensor.zeros(config.outputSize());
+        }
+        System.arraycopy(layerOut, 0, output.data(), 0, n * config.outputSize());
+        return output;
+    }
+
+    /**
+     * Micro-batching for servers: one step of k independent streams, each with its own state of
+     * one stream (numLayers, 1, ·), run as one batched call. Row i of {@code x} (k, H_in) feeds
+     * {@code states[i]}, which is updated in place. Equal to k separate {@link #step} calls.
+     *
+     * @return (k, H_out), row i for stream i; owned by this session
+     */
+    public Tensor stepStreams(Tensor x, LSTMState... states) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(states, "states");
+        int k = states.length;
+        if (x.dim() != 2 || x.size(0) != k) {
+            throw new IllegalArgumentException("stepStreams: Expected x of shape (" + k + ", " + config.inputSize()
+                    + ") for " + k + " streams, got " + x.shapeString());
+        }
+        if (gathered == null || gathered.batchSize() != k) {
+            gathered = LSTMState.zeros(config, k);
+        }
+        for (int i = 0; i < k; i++) {
+            Objects.requireNonNull(states[i], "states[" + i + "]").check(config, 1);
+            copyStream(states[i], 0, 1, gathered, i, k);
+        }
+        Tensor y = step(x, gathered);
+        for (int i = 0; i < k; i++) {
+            copyStream(gathered, i, k, states[i], 0, 1);
+        }
+        return y;
+    }
+
+    /** Every layer for n rows; h and c are (numLayers, n, ·) and updated in place. */
+    private void run(float[] x, int n, float[] hAll, float[] cAll) {
+        int hidden = config.hiddenSize();
+        int hOut = config.outputSize();
+        liveRows[0] = n;
+        float[] input = x;
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            LSTM.LayerWeights w = lstm.layerWeights(layer);
+            System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);
+            System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
+            LSTMMath.inputProjection(kernels, n, config.layerInputSize(layer), hidden, input, w.wIh(), w.bIh(),
+                    w.bHh(), gates);
+            LSTMMath.recurrenceForward(kernels, hidden, hOut, liveRows, firstRow, false, gates, w.wHh(), w.wHr(),
+                    h, c, layerOut, 0, hOut, null, null, hCell);
+            System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
+            System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);
+            input = layerOut;
+        }
+    }
+
+    /** Copies stream {@code from} of src (batch srcBatch) into stream {@code to} of dst (batch dstBatch). */
+    private static void copyStream(LSTMState src, int from, int srcBatch, LSTMState dst, int to, int dstBatch) {
+        int layers = src.h().size(0);
+        int hOut = src.h().size(2);
+        int hidden = src.c().size(2);
+        for (int l = 0; l < layers; l++) {
+            System.arraycopy(src.h().data(), (l * srcBatch + from) * hOut, dst.h().data(), (l * dstBatch + to) * hOut, hOut);
+            System.arraycopy(src.c().data(), (l * srcBatch + from) * hidden, dst.c().data(),
+                    (l * dstBatch + to) * hidden, hidden);
+        }
+    }
+}

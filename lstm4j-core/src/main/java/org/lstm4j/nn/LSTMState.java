@@ -1,0 +1,108 @@
+package org.lstm4j.nn;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * The recurrent state of a unidirectional {@link LSTM} for N independent streams, carried from
+ * one call to the next: h (numLayers, N, H_out) and c (numLayers, N, H_cell), the layout of
+ * {@code hN} / {@code cN}.
+ *
+ * <pre>{@code
+ * LSTMState state = lstm.zeroState(1);
+ * for (Tensor event : events) {                       // each (1, H_in)
+ *     LSTM.StepOutput out = lstm.step(event, state);  // out.output(): (1, H_out)
+ *     state = out.state();
+ * }
+ * }</pre>
+ *
+ * <p>{@link LSTM#step} and {@link LSTM#forward(Tensor, LSTMState)} return a new state and leave
+ * this one alone; {@link InferenceSession#step} updates it in place, so a server can keep one
+ * state per entity and step it without allocating.
+ */
+public final class LSTMState {
+    private final Tensor h;
+    private final Tensor c;
+
+    /**
+     * Wraps (no copy) h (numLayers, N, H_out) and c (numLayers, N, H_cell).
+     *
+     * @throws IllegalArgumentException unless both are 3-D with the same numLayers and N
+     */
+    public LSTMState(Tensor h, Tensor c) {
+        this.h = Objects.requireNonNull(h, "h");
+        this.c = Objects.requireNonNull(c, "c");
+        if (h.dim() != 3 || c.dim() != 3 || h.size(0) != c.size(0) || h.size(1) != c.size(1)) {
+            throw new IllegalArgumentException("LSTMState needs h (num_layers, N, H_out) and c (num_layers, N, H_cell)"
+                    + " with the same num_layers and N, got h " + h.shapeString() + " and c " + c.shapeString());
+        }
+    }
+
+    /** Zeros for {@code batch} streams of an LSTM with this configuration. */
+    public static LSTMState zeros(LSTM.Config config, int batch) {
+        if (batch <= 0) {
+            throw new IllegalArgumentException("batch must be greater than zero, got " + batch);
+        }
+        return new LSTMState(Tensor.zeros(config.numLayers(), batch, config.outputSize()),
+                Tensor.zeros(config.numLayers(), batch, config.hiddenSize()));
+    }
+
+    /** (numLayers, N, H_out), live: in-place updates by a session are visible here. */
+    public Tensor h() {
+        return h;
+    }
+
+    /** (numLayers, N, H_cell), live. */
+    public Tensor c() {
+        return c;
+    }
+
+    /** N, the number of streams. */
+    public int batchSize() {
+        return h.size(1);
+    }
+
+    public LSTMState copy() {
+        return new LSTMState(h.copy(), c.copy());
+    }
+
+    /** Zeros stream {@code b}'s state (a new session for one entity), leaving the others alone. */
+    public void reset(int b) {
+        Objects.checkIndex(b, batchSize());
+        int layers = h.size(0);
+        int batch = batchSize();
+        int hOut = h.size(2);
+        int hCell = c.size(2);
+        for (int l = 0; l < layers; l++) {
+            Arrays.fill(h.data(), (l * batch + b) * hOut, (l * batch + b + 1) * hOut, 0f);
+            Arrays.fill(c.data(), (l * batch + b) * hCell, (l * batch + b + 1) * hCell, 0f);
+        }
+    }
+
+    /** Checks that this state fits {@code config} with {@code batch} streams. */
+    void check(LSTM.Config config, int batch) {
+        int[] expectedH = {config.numLayers(), batch, config.outputSize()};
+        int[] expectedC = {config.numLayers(), batch, config.hiddenSize()};
+        if (!Arrays.equals(h.shape(), expectedH) || !Arrays.equals(c.shape(), expectedC)) {
+            throw new IllegalArgumentException("Expected state h " + LSTM.tupleString(expectedH) + " and c "
+                    + LSTM.tupleString(expectedC) + ", got h " + h.shapeString() + " and c " + c.shapeString());
+        }
+    }
+
+    /** Equal shapes and bit-identical values. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LSTMState s && h.equals(s.h) && c.equals(s.c);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * h.hashCode() + c.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "LSTMState(h=" + h + ", c=" + c + ")";
+    }
+}
