@@ -35,6 +35,35 @@ public interface MatrixKernels {
                     float[] c, int cOff, int ldc,
                     boolean accumulate);
 
+    /**
+     * Floats per vector register this implementation computes with (1 for scalar); packed
+     * matrices are laid out for it.
+     */
+    int lanes();
+
+    /** Lays out W (rows, cols), row-major at {@code w[wOff..]}, for {@link #multTransBPacked}. */
+    default PackedMatrix pack(float[] w, int wOff, int rows, int cols) {
+        return PackedMatrix.plain(w, wOff, rows, cols, lanes());
+    }
+
+    /**
+     * Lays out a gate weight W (4·hidden, cols), gate rows i, f, g, o, so each panel holds the four
+     * gates of one block of hidden units (see {@link PackedMatrix}). Products write C in W's row
+     * order, exactly as with {@link #pack}.
+     */
+    default PackedMatrix packGates(float[] w, int wOff, int hidden, int cols) {
+        return PackedMatrix.gateInterleaved(w, wOff, hidden, cols, lanes());
+    }
+
+    /**
+     * C(m, n) (+)= A(m, k) · W(n, k)ᵀ with W packed by this implementation ({@link #pack} or
+     * {@link #packGates}); n = {@code w.rows()}, k = {@code w.cols()}.
+     *
+     * @throws IllegalArgumentException if {@code w} was packed for a different number of lanes
+     */
+    void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+                          float[] c, int cOff, int ldc, boolean accumulate);
+
     /** Short name for logs, e.g. "scalar". */
     String name();
 }

@@ -69,6 +69,42 @@ public final class ScalarMatrixKernels implements MatrixKernels {
         }
     }
 
+    /** One float per "vector": packed panels are 4 rows wide. */
+    @Override
+    public int lanes() {
+        return 1;
+    }
+
+    /**
+     * Reads any {@link PackedMatrix} layout, whatever its lanes, so it also serves as the oracle
+     * for layouts packed by the vector kernels. Sums run over k in order, as in {@link #multTransB}.
+     */
+    @Override
+    public void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        int k = w.cols();
+        int width = w.panelWidth();
+        float[] data = w.data();
+        for (int q = 0; q < w.panels(); q++) {
+            for (int group = 0; group < 4; group++) {
+                int start = w.groupStart(q, group);
+                for (int lane = 0; lane < w.groupCount(q, group); lane++) {
+                    int column = q * width * k + group * w.lanes() + lane;
+                    int j = start + lane;
+                    for (int i = 0; i < m; i++) {
+                        int aRow = aOff + i * lda;
+                        float sum = 0f;
+                        for (int p = 0; p < k; p++) {
+                            sum += a[aRow + p] * data[column + p * width];
+                        }
+                        int cj = cOff + i * ldc + j;
+                        c[cj] = accumulate ? c[cj] + sum : sum;
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public String name() {
         return "scalar";

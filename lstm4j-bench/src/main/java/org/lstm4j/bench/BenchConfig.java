@@ -1,0 +1,63 @@
+package org.lstm4j.bench;
+
+import java.util.List;
+import org.lstm4j.nn.LSTM;
+
+/**
+ * One benchmark configuration of issue 6, shared by the JMH benchmarks and the side-by-side
+ * harness. L = sequence length, N = batch, I = input size, H = hidden size.
+ *
+ * @param letter   the issue's name for it, (a) to (f)
+ * @param training forward + backward with all gradients, instead of inference forward
+ * @param target   the ratio libtorch_time / lstm4j_time the issue asks for
+ */
+public record BenchConfig(String letter, int seqLen, int batch, int inputSize, int hidden, int layers,
+                          boolean bidirectional, boolean training, double target) {
+
+    /** (a) to (f) of issue 6, in order. */
+    public static final List<BenchConfig> ALL = List.of(
+            new BenchConfig("a", 1, 1, 128, 256, 2, false, false, 10.0),
+            new BenchConfig("b", 100, 1, 128, 256, 2, false, false, 3.0),
+            new BenchConfig("c", 100, 32, 128, 256, 2, false, false, 1.0),
+            new BenchConfig("d", 100, 64, 512, 512, 1, false, false, 1.0),
+            new BenchConfig("e", 50, 16, 64, 128, 2, true, false, 1.5),
+            new BenchConfig("f", 100, 32, 128, 256, 1, false, true, 1.0));
+
+    public static BenchConfig byLetter(String letter) {
+        for (BenchConfig config : ALL) {
+            if (config.letter.equals(letter)) {
+                return config;
+            }
+        }
+        throw new IllegalArgumentException("expected a config letter a-f, got '" + letter + "'");
+    }
+
+    public int directions() {
+        return bidirectional ? 2 : 1;
+    }
+
+    /** The torch.nn.LSTM arguments (time-major input, biases, no dropout, no projection). */
+    public LSTM.Config lstmConfig() {
+        return new LSTM.Config(inputSize, hidden, layers, true, false, 0.0, bidirectional, 0);
+    }
+
+    /**
+     * Multiply-add FLOPs of the matrix products: forward 2·L·N·4H·(I_layer + H) per layer and
+     * direction; training three times that (backward has one product for dX and one for dW per
+     * forward product). The pointwise gate math is a few % more and not counted, as usual.
+     */
+    public double flops() {
+        double forward = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            int in = layer == 0 ? inputSize : directions() * hidden;
+            forward += directions() * 2.0 * seqLen * batch * 4.0 * hidden * (in + hidden);
+        }
+        return training ? 3 * forward : forward;
+    }
+
+    /** e.g. "L=100 N=32 I=128 H=256 x2 bi train". */
+    public String shape() {
+        return "L=" + seqLen + " N=" + batch + " I=" + inputSize + " H=" + hidden + (layers > 1 ? " x" + layers : "")
+                + (bidirectional ? " bi" : "") + (training ? " train" : "");
+    }
+}

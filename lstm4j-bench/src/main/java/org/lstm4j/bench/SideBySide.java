@@ -1,0 +1,409 @@
+package org.lstm4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.lstm4j.autograd.Variable;
+import org.lstm4j.kernels.Kernels;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.Parameter;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * lstm4j and libtorch side by side in one JVM: same shapes, same weights, interleaved
+ * repetitions (alternating which goes first), medians. Prints this machine's measured FMA peak,
+ * the GEMM micro-kernel alone at the LSTM's shapes, and the table of issue 6's configs.
+ */
+public final class SideBySide {
+
+    static final String USAGE = """
+            Usage: bin/lstm4j-bench [--quick] [--json FILE] [--configs a,b,...] [--no-gemm]
+                   bin/lstm4j-bench jmh [JMH options]
+
+            Runs lstm4j and libtorch 2.7.1 (DJL, offline, 2 intra-op threads) on issue 6's configs
+            (a)-(f) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio
+            (libtorch / lstm4j, > 1 means lstm4j is faster), lstm4j GFLOP/s and % of this machine's
+            FP32 FMA peak (measured first with a Vector API FMA loop on all cores). GFLOP/s counts
+            the matrix products (training: 3x the forward's). maxdiff is the largest absolute
+            difference from libtorch: outputs (a)-(e), parameter gradients (f).
+
+              --quick        short warm-up and measurement (under 3 minutes)
+              --json FILE    also write the table as JSON (a list of objects)
+              --configs LIST only these configs, e.g. a,b
+              --no-gemm      skip the GEMM micro-kernel table
+
+            Examples:
+              bin/lstm4j-bench --quick
+              bin/lstm4j-bench --json docs/bench.json
+              LSTM4J_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bin/lstm4j-bench --quick
+              bin/lstm4j-bench jmh GemmBenchmark -prof gc
+            """;
+
+    /** What to run; validated on construction. */
+    record Options(boolean quick, Optional<Path> json, List<BenchConfig> configs, boolean gemm) {
+
+        Options {
+            if (configs.isEmpty()) {
+                throw new IllegalArgumentException("expected at least one config, got none");
+            }
+        }
+
+        static Options parse(String... args) {
+            boolean quick = false;
+            boolean gemm = true;
+            Optional<Path> json = Optional.empty();
+            List<BenchConfig> configs = BenchConfig.ALL;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--no-gemm" -> gemm = false;
+                    case "--json" -> json = Optional.of(Path.of(value(args, ++i, "--json")));
+                    case "--configs" -> configs = Arrays.stream(value(args, ++i, "--configs").split(","))
+                            .map(String::strip).map(BenchConfig::byLetter).collect(Collectors.toList());
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            return new Options(quick, json, configs, gemm);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException("expected a value after " + option + ", got none");
+            }
+            return args[i];
+        }
+
+        double warmupSeconds() {
+            return quick ? 1.5 : 5;
+        }
+
+        double measureSeconds() {
+            return quick ? 3 : 20;
+        }
+
+        int minReps() {
+            return quick ? 5 : 15;
+        }
+    }
+
+    /**
+     * One row of the table. maxAbsDiff compares output, h_n and c_n (inference) or every
+     * parameter gradient (training) between lstm4j and libtorch; maxAbsReference is the largest
+     * |value| libtorch produced, the scale to read it against. othersCpu is the share of the
+     * machine other processes used during the timed repetitions (see {@link CpuShare}).
+     */
+    record Row(BenchConfig config, double lstm4jMs, double libtorchMs, double maxAbsDiff, double maxAbsReference,
+               double othersCpu) {
+
+        /** libtorch time / lstm4j time: above 1, lstm4j is faster. */
+        double ratio() {
+            return libtorchMs / lstm4jMs;
+        }
+
+        double gflops() {
+            return config.flops() / (lstm4jMs * 1e6);
+        }
+
+        double libtorchGflops() {
+            return config.flops() / (libtorchMs * 1e6);
+        }
+    }
+
+    private static volatile Object sink;
+
+    private SideBySide() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(USAGE);
+            return;
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        defaultProperty("ai.djl.offline", "true");
+        defaultProperty("ai.djl.pytorch.num_threads", "2");
+        defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        MatrixKernels kernels = Kernels.matrix();
+        System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, 1 thread%n"
+                + "load     %s (1/5/15-min load average before; other processes skew every number below)%n",
+                date, jdk, cpuModel(), cores, kernels.name(), loadAverage());
+
+        CpuShare peakCpu = new CpuShare();
+        double peakOne = FmaPeak.measure(1, options.quick() ? 1 : 3);
+        double peakAll = FmaPeak.measure(cores, options.quick() ? 1 : 3);
+        System.out.printf("peak     %.0f GFLOP/s FP32 FMA on %d cores (%.0f on 1), Vector API FMA loop; others %.0f%%%n%n",
+                peakAll, cores, peakOne, 100 * peakCpu.others());
+
+        if (options.gemm()) {
+            gemmTable(kernels, peakOne, options);
+        }
+
+        List<Row> rows = new ArrayList<>();
+        boolean headerPrinted = false;
+        for (BenchConfig config : options.configs()) {
+            Row row = measure(config, options);
+            if (!headerPrinted) {
+                System.out.printf("libtorch 2.7.1 via DJL, %d intra-op threads%n", LibTorchLstm.intraOpThreads());
+                System.out.println(header());
+                headerPrinted = true;
+            }
+            rows.add(row);
+            System.out.println(format(row, peakAll));
+        }
+        System.out.printf("load     %s after%n", loadAverage());
+        if (options.json().isPresent()) {
+            Files.writeString(options.json().get(), json(rows, peakAll, date, jdk, kernels.name()));
+            System.out.println("\nwrote " + options.json().get());
+        }
+    }
+
+    private static Row measure(BenchConfig config, Options options) throws Exception {
+        LSTM lstm = new LSTM(config.lstmConfig(), 1234);
+        if (config.training()) {
+            lstm.train();
+        } else {
+            lstm.eval();
+        }
+        int stateRows = config.layers() * config.directions();
+        Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
+        Tensor h0 = Tensor.uniform(2, -1f, 1f, stateRows, config.batch(), config.hidden());
+        Tensor c0 = Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden());
+        try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0)) {
+            Runnable libtorch = torch::run;
+            Runnable ours = lstm4jWorkload(config, lstm, x, h0, c0);
+            List<float[]> mine = new ArrayList<>();
+            float[][] reference;
+            if (config.training()) {
+                // Parameter gradients of one step each, from zero.
+                ours.run();
+                reference = torch.trainingGradients();
+                for (Parameter p : lstm.parameters()) {
+                    mine.add(p.grad().data());
+                }
+            } else {
+                LSTM.Output out = lstm.forward(x, h0, c0);
+                reference = torch.forwardOutputs();
+                mine = List.of(out.output().data(), out.hN().data(), out.cN().data());
+            }
+            double maxDiff = 0;
+            double maxReference = 0;
+            for (int i = 0; i < reference.length; i++) {
+                maxDiff = Math.max(maxDiff, maxAbsDiff(mine.get(i), reference[i]));
+                for (float v : reference[i]) {
+                    maxReference = Math.max(maxReference, Math.abs(v));
+                }
+            }
+            // Warm up both (JIT, libtorch's first-call setup), estimating each one's time per call.
+            double oursNs;
+            double torchNs;
+            long warmupEnd = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
+            do {
+                oursNs = time(ours);
+                torchNs = time(libtorch);
+            } while (System.nanoTime() < warmupEnd);
+            int reps = (int) Math.max(options.minReps(), Math.min(5000, options.measureSeconds() * 1e9 / (oursNs + torchNs)));
+            CpuShare cpu = new CpuShare();
+            long[] oursTimes = new long[reps];
+            long[] torchTimes = new long[reps];
+            for (int r = 0; r < reps; r++) {
+                if (r % 2 == 0) {
+                    oursTimes[r] = time(ours);
+                    torchTimes[r] = time(libtorch);
+                } else {
+                    torchTimes[r] = time(libtorch);
+                    oursTimes[r] = time(ours);
+                }
+            }
+            return new Row(config, medianMs(oursTimes), medianMs(torchTimes), maxDiff, maxReference, cpu.others());
+        }
+    }
+
+    /**
+     * lstm4j's timed call for a config: inference forward, or a training step as libtorch's
+     * (zero the gradients, forward on the autograd tape, backward of sum(output), i.e. with a
+     * gradient of ones; parameter gradients only, as input and initial state need none).
+     */
+    private static Runnable lstm4jWorkload(BenchConfig config, LSTM lstm, Tensor x, Tensor h0, Tensor c0) {
+        if (!config.training()) {
+            return () -> sink = lstm.forward(x, h0, c0);
+        }
+        Variable input = Variable.of(x);
+        Variable h = Variable.of(h0);
+        Variable c = Variable.of(c0);
+        Tensor ones = Tensor.full(1f, config.seqLen(), config.batch(), config.directions() * config.hidden());
+        return () -> {
+            lstm.zeroGrad();
+            lstm.forward(input, h, c).output().backward(ones);
+        };
+    }
+
+    /**
+     * The packed GEMM kernel alone (one thread) at the LSTM's product shapes: GFLOP/s and % of
+     * one core's FMA peak, next to the unpacked multTransB the LSTM calls today.
+     */
+    private static void gemmTable(MatrixKernels kernels, double peakOne, Options options) {
+        record Shape(String what, int m, int n, int k) {
+        }
+        List<Shape> shapes = List.of(
+                new Shape("(a,b) step GEMV   h·W_hhᵀ", 1, 1024, 256),
+                new Shape("(c) step          h·W_hhᵀ", 32, 1024, 256),
+                new Shape("(d) step          h·W_hhᵀ", 64, 2048, 512),
+                new Shape("(c) input proj.   x·W_ihᵀ", 3200, 1024, 128),
+                new Shape("(d) input proj.   x·W_ihᵀ", 6400, 2048, 512),
+                new Shape("cache-resident square", 256, 1024, 256));
+        CpuShare cpu = new CpuShare();
+        System.out.printf("GEMM C(m,n) += A(m,k)·W(n,k)ᵀ, %s, 1 thread; %% of 1-core peak %.0f GFLOP/s%n",
+                kernels.name(), peakOne);
+        System.out.printf("%-34s %5s %5s %5s | %9s %7s | %9s %7s%n", "shape", "m", "n", "k", "packed", "%peak",
+                "unpacked", "%peak");
+        SplittableRandom random = new SplittableRandom(5);
+        for (Shape s : shapes) {
+            float[] a = new float[s.m * s.k];
+            float[] w = new float[s.n * s.k];
+            float[] c = new float[s.m * s.n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) random.nextDouble(-1, 1);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextDouble(-1, 1);
+            }
+            PackedMatrix packed = kernels.pack(w, 0, s.n, s.k);
+            double flops = 2.0 * s.m * s.n * s.k;
+            double seconds = options.quick() ? 0.4 : 2;
+            double packedNs = bestNs(() -> kernels.multTransBPacked(s.m, a, 0, s.k, packed, c, 0, s.n, true), seconds);
+            double plainNs = bestNs(() -> kernels.multTransB(s.m, s.n, s.k, a, 0, s.k, w, 0, s.k, c, 0, s.n, true),
+                    seconds);
+            System.out.printf("%-34s %5d %5d %5d | %9.1f %6.1f%% | %9.1f %6.1f%%%n", s.what, s.m, s.n, s.k,
+                    flops / packedNs, 100 * flops / packedNs / peakOne, flops / plainNs,
+                    100 * flops / plainNs / peakOne);
+        }
+        System.out.printf("(others used %.0f%% of the machine meanwhile)%n%n", 100 * cpu.others());
+    }
+
+    /** Median ns per call of batches run for about {@code seconds} after a warm-up of the same length. */
+    private static double bestNs(Runnable call, double seconds) {
+        long warmEnd = System.nanoTime() + (long) (seconds * 0.5e9);
+        while (System.nanoTime() < warmEnd) {
+            call.run();
+        }
+        List<Double> perCall = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        int batch = 1;
+        while (System.nanoTime() < end || perCall.size() < 5) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < batch; i++) {
+                call.run();
+            }
+            long dt = System.nanoTime() - t0;
+            perCall.add((double) dt / batch);
+            if (dt < 1_000_000) {
+                batch *= 2;
+            }
+        }
+        perCall.sort(null);
+        return perCall.get(perCall.size() / 2);
+    }
+
+    private static long time(Runnable call) {
+        long t0 = System.nanoTime();
+        call.run();
+        return System.nanoTime() - t0;
+    }
+
+    private static double medianMs(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        return median / 1e6;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalStateException("expected outputs of equal length, got " + a.length + " and " + b.length);
+        }
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    private static String header() {
+        return String.format("%-3s %-30s %11s %11s %8s %7s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
+                "libtorch ms", "ratio", "target", "GFLOP/s", "%peak", "maxdiff", "others");
+    }
+
+    private static String format(Row row, double peak) {
+        BenchConfig c = row.config();
+        return String.format(Locale.ROOT,
+                "(%s) %-30s %11.3f %11.3f %7.2fx %6.1fx %8.1f %6.1f%% %9.1e %6.0f%%  (maxdiff of %.1e; libtorch %.1f GFLOP/s)",
+                c.letter(), c.shape(), row.lstm4jMs(), row.libtorchMs(), row.ratio(), c.target(), row.gflops(),
+                100 * row.gflops() / peak, row.maxAbsDiff(), 100 * row.othersCpu(), row.maxAbsReference(),
+                row.libtorchGflops());
+    }
+
+    /** The table as a JSON list, one object per config. */
+    static String json(List<Row> rows, double peak, String date, String jdk, String kernels) {
+        StringBuilder sb = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            BenchConfig c = r.config();
+            sb.append(String.format(Locale.ROOT, "  {\"config\": \"%s\", \"shape\": \"%s\", \"lstm4j_ms\": %.6g, "
+                            + "\"libtorch_ms\": %.6g, \"ratio\": %.4g, \"target_ratio\": %.2g, \"gflops\": %.4g, "
+                            + "\"peak_gflops\": %.1f, \"peak_pct\": %.3g, \"libtorch_gflops\": %.4g, "
+                            + "\"max_abs_diff\": %.3g, \"max_abs_reference\": %.3g, \"others_cpu_pct\": %.3g, \"kernels\": \"%s\", \"jdk\": \"%s\", \"date\": \"%s\"}%s%n",
+                    c.letter(), c.shape(), r.lstm4jMs(), r.libtorchMs(), r.ratio(), c.target(), r.gflops(), peak,
+                    100 * r.gflops() / peak, r.libtorchGflops(), r.maxAbsDiff(), r.maxAbsReference(), 100 * r.othersCpu(), kernels, jdk, date,
+                    i + 1 < rows.size() ? "," : ""));
+        }
+        return sb.append("]\n").toString();
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package org.lstm4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PackedMatrix;
+
+/**
+ * {@link MatrixKernels} on {@code jdk.incubator.vector}: register-blocked GEMM over panels of
+ * four vectors (NR = 4·V columns of C) and MR = 4 rows of A, k blocked by {@link #KC}.
+ *
+ * <p>Every product is run as C (+)= A·B where step p of B is NR consecutive floats:
+ * <ul>
+ *   <li>{@link #multTransBPacked}: the panels of a {@link PackedMatrix} (no per-call work);</li>
+ *   <li>{@link #mult} and {@link #multTransA}: B (k, n) row-major already has NR consecutive
+ *       columns per row, so full panels are read in place and only the last partial panel is
+ *       copied (zero-padded);</li>
+ *   <li>{@link #multTransB} (unpacked): one row of A (a batch-1 step) gathers B's columns on the
+ *       fly; more rows pack B per call (n·k gathers, small next to m·n·k).</li>
+ * </ul>
+ * The micro-kernel keeps 16 accumulators (4 rows × 4 vectors) and per step p does 4 vector loads
+ * of B and 4 broadcasts of A for 16 FMAs.
+ *
+ * <p><b>Same bits whatever the batching.</b> Every path computes each element of C as one FMA
+ * chain in order of p, c = fma(a_p, b_p, c), starting from C's previous value (or 0): lanes are
+ * independent, C is stored and reloaded exactly between k-blocks, and panels with fewer live
+ * columns than NR run on a copy of C. So a row of C does not depend on how many rows are
+ * computed with it, where it sits among them, the blocking or the vector width; streaming a
+ * sequence in chunks gives exactly the full-sequence result. (The scalar reference rounds a·b
+ * and the sum separately, so it differs by float rounding.) No allocation except the per-call
+ * copies named above.
+ */
+public final class VectorMatrixKernels implements MatrixKernels {
+
+    private static final VectorSpecies<Float> F = FloatSpecies.CHOSEN;
+    private static final int V = F.length();
+    /** Columns of C per micro-kernel call: four vectors. */
+    private static final int NR = 4 * V;
+    /** Rows of A per micro-kernel call. */
+    private static final int MR = 4;
+    /** k-block: a KC·NR slice of a panel (32 KiB at V = 16) stays in L1 while rows of A stream past. */
+    private static final int KC = 128;
+    /** Row block: MC·KC floats of A (32 KiB) stay in L2 while every panel of B passes over them. */
+    private static final int MC = 64;
+
+    public VectorMatrixKernels() {
+    }
+
+    @Override
+    public int lanes() {
+        return V;
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + F.vectorBitSize();
+    }
+
+    @Override
+    public void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
+        if (w.lanes() != V) {
+            throw new IllegalArgumentException("expected a matrix packed for " + V + " lanes (this kernel), got one"
+                    + " packed for " + w.lanes() + " lanes");
+        }
+        if (m == 0) {
+            return;
+        }
+        int k = w.cols();
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, w.panels(), 0, w.rows(), w.gateHidden(),
+                c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0 || zeroDepth(m, n, k, c, cOff, ldc, accumulate)) {
+            return;
+        }
+        if (m == 1) {
+            gemvGather(n, k, a, aOff, b, bOff, ldb, c, cOff, accumulate);
+            return;
+        }
+        int panels = (n + NR - 1) / NR;
+        float[] packed = new float[panels * NR * k]; // (panels, k, NR): B's rows as columns, zero-padded
+        packPanels(b, bOff, ldb, n, k, packed);
+        gemm(m, k, a, aOff, lda, 1, packed, 0, NR * k, NR, panels, 0, n, 0, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * B (n, k) into (panels, k, NR): step p of panel q holds B[q·NR .. q·NR + NR − 1][p]. Each
+     * group of V rows is one gather per step (V rows at stride ldb); rows past n stay zero.
+     */
+    private static void packPanels(float[] b, int bOff, int ldb, int n, int k, float[] packed) {
+        int[] rowOffsets = new int[V];
+        for (int lane = 0; lane < V; lane++) {
+            rowOffsets[lane] = lane * ldb;
+        }
+        for (int row0 = 0; row0 < n; row0 += V) {
+            int dst = row0 / NR * NR * k + row0 % NR;
+            int src = bOff + row0 * ldb;
+            if (row0 + V <= n) {
+                for (int p = 0; p < k; p++) {
+                    FloatVector.fromArray(F, b, src + p, rowOffsets, 0).intoArray(packed, dst + p * NR);
+                }
+            } else {
+                for (int r = 0; r < n - row0; r++) {
+                    for (int p = 0; p < k; p++) {
+                        packed[dst + p * NR + r] = b[src + r * ldb + p];
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void mult(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0 || zeroDepth(m, n, k, c, cOff, ldc, accumulate)) {
+            return;
+        }
+        rowMajorB(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0 || zeroDepth(m, n, k, c, cOff, ldc, accumulate)) {
+            return;
+        }
+        rowMajorB(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** k == 0: C = 0 (or unchanged when accumulating). Returns true when there is nothing else to do. */
+    private static boolean zeroDepth(int m, int n, int k, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (k > 0) {
+            return false;
+        }
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * C(m, n) (+)= A·B with B (k, n) row-major and A(i, p) at a[aOff + i·aRow + p·aCol]: full
+     * panels read B in place, the last partial panel is copied zero-padded.
+     */
+    private static void rowMajorB(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        int full = n / NR;
+        if (full > 0) {
+            gemm(m, k, a, aOff, aRow, aCol, b, bOff, NR, ldb, full, 0, full * NR, 0, c, cOff, ldc, accumulate);
+        }
+        int j0 = full * NR;
+        int rest = n - j0;
+        if (rest > 0) {
+            float[] tail = new float[k * NR]; // (k, NR): columns j0..n-1 of B, zero-padded
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(b, bOff + p * ldb + j0, tail, p * NR, rest);
+            }
+            gemm(m, k, a, aOff, aRow, aCol, tail, 0, 0, NR, 1, j0, rest, 0, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /**
+     * C (+)= A·B over panels. Step p of panel q is the NR floats at b[bOff + q·bPanel + p·bStep];
+     * A(i, p) is a[aOff + i·aRow + p·aCol]. The four vectors of panel q go to C columns:
+     * plain ({@code gateHidden == 0}): colOffset + (4q + g)·V, for the n columns of this call;
+     * gate-interleaved: g·gateHidden + q·V (see {@link PackedMatrix}).
+     *
+     * <p>The micro-kernels only ever add whole vectors into C: that keeps them small enough for C2
+     * to inline every vector operation (a bigger body, e.g. with the accumulate branch or a lane
+     * loop inside, crosses C2's inlining node cutoff and the accumulators get boxed on every
+     * step). So C is zeroed first when not accumulating, and a panel with fewer live columns
+     * than NR is computed into a zeroed tile whose live lanes are then added to C.
+     */
+    private static void gemm(int m, int k, float[] a, int aOff, int aRow, int aCol,
+                             float[] b, int bOff, int bPanel, int bStep, int panels,
+                             int colOffset, int n, int gateHidden,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        boolean gates = gateHidden > 0;
+        int groupStride = gates ? gateHidden : V;
+        if (!accumulate) {
+            int from = gates ? 0 : colOffset;
+            int width = gates ? 4 * gateHidden : n;
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc + from, cOff + i * ldc + from + width, 0f);
+            }
+        }
+        float[] tile = null; // (MR, NR) for panels with fewer live columns than NR
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int ic = 0; ic < m; ic += MC) {
+                int iEnd = Math.min(m, ic + MC);
+                for (int q = 0; q < panels; q++) {
+                    int bq = bOff + q * bPanel + pc * bStep;
+                    int col0 = gates ? q * V : colOffset + q * NR;
+                    int valid = gates ? gateHidden - q * V : n - q * NR;
+                    boolean full = valid >= (gates ? V : NR);
+                    if (!full && tile == null) {
+                        tile = new float[MR * NR];
+                    }
+                    int i = ic;
+                    for (; i < iEnd; i += MR) {
+                        int rows = Math.min(MR, iEnd - i);
+                        int a0 = aOff + i * aRow + pc * aCol;
+                        if (full) {
+                            int c0 = cOff + i * ldc + col0;
+                            if (rows == MR) {
+                                kernel4(kc, a, a0, aRow, aCol, b, bq, bStep, c, c0, ldc, groupStride);
+                            } else {
+                                for (int r = 0; r < rows; r++) {
+                                    kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, c, c0 + r * ldc, groupStride);
+                                }
+                            }
+                        } else {
+                            int c0 = cOff + i * ldc + col0;
+                            int validStep = gates ? 0 : V;
+                            copyTile(true, tile, rows, c, c0, ldc, groupStride, valid, validStep);
+                            for (int r = 0; r < rows; r++) {
+                                kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, tile, r * NR, V);
+                            }
+                            copyTile(false, tile, rows, c, c0, ldc, groupStride, valid, validStep);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies the live lanes of C into a (rows, NR) tile (zeros elsewhere), or back. Group g of a
+     * row has min(V, valid − g·validStep) live lanes at c[c0 + r·ldc + g·groupStride].
+     */
+    private static void copyTile(boolean intoTile, float[] tile, int rows, float[] c, int c0, int ldc,
+                                 int groupStride, int valid, int validStep) {
+        if (intoTile) {
+            java.util.Arrays.fill(tile, 0f);
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < 4; g++) {
+                int count = Math.min(V, valid - g * validStep);
+                if (count <= 0) {
+                    continue;
+                }
+                int cAt = c0 + r * ldc + g * groupStride;
+                int tileAt = r * NR + g * V;
+                if (intoTile) {
+                    System.arraycopy(c, cAt, tile, tileAt, count);
+                } else {
+                    System.arraycopy(tile, tileAt, c, cAt, count);
+                }
+            }
+        }
+    }
+
+    /**
+     * Four rows of C, four vectors wide: 16 accumulators, loaded from C and stored back. Row r's
+     * vector g lives at c[c0 + r·ldc + g·groupStride].
+     */
+    private static void kernel4(int kc, float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bStep,
+                                float[] c, int c0, int ldc, int groupStride) {
+        int g1 = groupStride;
+        int g2 = 2 * groupStride;
+        int g3 = 3 * groupStride;
+        int c1 = c0 + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, c0);
+        FloatVector c01 = FloatVector.fromArray(F, c, c0 + g1);
+        FloatVector c02 = FloatVector.fromArray(F, c, c0 + g2);
+        FloatVector c03 = FloatVector.fromArray(F, c, c0 + g3);
+        FloatVector c10 = FloatVector.fromArray(F, c, c1);
+        FloatVector c11 = FloatVector.fromArray(F, c, c1 + g1);
+        FloatVector c12 = FloatVector.fromArray(F, c, c1 + g2);
+        FloatVector c13 = FloatVector.fromArray(F, c, c1 + g3);
+        FloatVector c20 = FloatVector.fromArray(F, c, c2);
+        FloatVector c21 = FloatVector.fromArray(F, c, c2 + g1);
+        FloatVector c22 = FloatVector.fromArray(F, c, c2 + g2);
+        FloatVector c23 = FloatVector.fromArray(F, c, c2 + g3);
+        FloatVector c30 = FloatVector.fromArray(F, c, c3);
+        FloatVector c31 = FloatVector.fromArray(F, c, c3 + g1);
+        FloatVector c32 = FloatVector.fromArray(F, c, c3 + g2);
+        FloatVector c33 = FloatVector.fromArray(F, c, c3 + g3);
+        int r1 = a0 + aRow;
+        int r2 = r1 + aRow;
+        int r3 = r2 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int bp = b0 + p * bStep;
+            FloatVector b0v = FloatVector.fromArray(F, b, bp);
+            FloatVector b1v = FloatVector.fromArray(F, b, bp + V);
+            FloatVector b2v = FloatVector.fromArray(F, b, bp + 2 * V);
+            FloatVector b3v = FloatVector.fromArray(F, b, bp + 3 * V);
+            int ap = p * aCol;
+            FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
+            c00 = b0v.fma(x, c00);
+            c01 = b1v.fma(x, c01);
+            c02 = b2v.fma(x, c02);
+            c03 = b3v.fma(x, c03);
+            x = FloatVector.broadcast(F, a[r1 + ap]);
+            c10 = b0v.fma(x, c10);
+            c11 = b1v.fma(x, c11);
+            c12 = b2v.fma(x, c12);
+            c13 = b3v.fma(x, c13);
+            x = FloatVector.broadcast(F, a[r2 + ap]);
+            c20 = b0v.fma(x, c20);
+            c21 = b1v.fma(x, c21);
+            c22 = b2v.fma(x, c22);
+            c23 = b3v.fma(x, c23);
+            x = FloatVector.broadcast(F, a[r3 + ap]);
+            c30 = b0v.fma(x, c30);
+            c31 = b1v.fma(x, c31);
+            c32 = b2v.fma(x, c32);
+            c33 = b3v.fma(x, c33);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + g1);
+        c02.intoArray(c, c0 + g2);
+        c03.intoArray(c, c0 + g3);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + g1);
+        c12.intoArray(c, c1 + g2);
+        c13.intoArray(c, c1 + g3);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + g1);
+        c22.intoArray(c, c2 + g2);
+        c23.intoArray(c, c2 + g3);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + g1);
+        c32.intoArray(c, c3 + g2);
+        c33.intoArray(c, c3 + g3);
+    }
+
+    /**
+     * One row of C, four vectors wide (the GEMV of a batch-1 step): four FMA chains, the same
+     * arithmetic per element as {@link #kernel4}. The GEMV is bound by streaming B, not by FMA
+     * latency, so splitting the chains would buy little and change the bits.
+     */
+    private static void kernel1(int kc, float[] a, int a0, int aCol, float[] b, int b0, int bStep,
+                                float[] c, int c0, int groupStride) {
+        int g1 = groupStride;
+        int g2 = 2 * groupStride;
+        int g3 = 3 * groupStride;
+        FloatVector c0v = FloatVector.fromArray(F, c, c0);
+        FloatVector c1v = FloatVector.fromArray(F, c, c0 + g1);
+        FloatVector c2v = FloatVector.fromArray(F, c, c0 + g2);
+        FloatVector c3v = FloatVector.fromArray(F, c, c0 + g3);
+        for (int p = 0; p < kc; p++) {
+            int bp = b0 + p * bStep;
+            FloatVector x = FloatVector.broadcast(F, a[a0 + p * aCol]);
+            c0v = FloatVector.fromArray(F, b, bp).fma(x, c0v);
+            c1v = FloatVector.fromArray(F, b, bp + V).fma(x, c1v);
+            c2v = FloatVector.fromArray(F, b, bp + 2 * V).fma(x, c2v);
+            c3v = FloatVector.fromArray(F, b, bp + 3 * V).fma(x, c3v);
+        }
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + g1);
+        c2v.intoArray(c, c0 + g2);
+        c3v.intoArray(c, c0 + g3);
+    }
+
+    /**
+     * C(1, n) (+)= a(1, k)·B(n, k)ᵀ without packing: each vector of V outputs gathers its B
+     * column (V rows at stride ldb) step by step, so the chains are exactly those of the packed
+     * kernels; the last n mod V outputs run the same chain in scalar ({@link Math#fma}).
+     */
+    private static void gemvGather(int n, int k, float[] a, int aOff, float[] b, int bOff, int ldb,
+                                   float[] c, int cOff, boolean accumulate) {
+        if (!accumulate) {
+            java.util.Arrays.fill(c, cOff, cOff + n, 0f);
+        }
+        int[] rowOffsets = new int[V];
+        for (int lane = 0; lane < V; lane++) {
+            rowOffsets[lane] = lane * ldb;
+        }
+        int j = 0;
+        for (; j + V <= n; j += V) {
+            int bj = bOff + j * ldb;
+            FloatVector acc = FloatVector.fromArray(F, c, cOff + j);
+            for (int p = 0; p < k; p++) {
+                acc = FloatVector.fromArray(F, b, bj + p, rowOffsets, 0).fma(FloatVector.broadcast(F, a[aOff + p]), acc);
+            }
+            acc.intoArray(c, cOff + j);
+        }
+        for (; j < n; j++) {
+            int bj = bOff + j * ldb;
+            float acc = c[cOff + j];
+            for (int p = 0; p < k; p++) {
+                acc = Math.fma(a[aOff + p], b[bj + p], acc);
+            }
+            c[cOff + j] = acc;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package org.lstm4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.lstm4j.kernels.PointwiseKernels;
+import org.lstm4j.math.Activations;
+
+/**
+ * {@link PointwiseKernels} on {@code jdk.incubator.vector}, with float exp, sigmoid and tanh
+ * accurate to a few ulps (the tests measure the error against the double-precision reference
+ * over a dense sweep). Tails shorter than a vector use the scalar reference ({@link Activations}).
+ *
+ * <p>exp follows Cephes {@code expf}: x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2,
+ * n found by the 1.5·2²³ rounding trick so no float→int conversion is needed), e^r by a degree-6
+ * polynomial, 2ⁿ built in the exponent bits. Inputs are clamped to [−87.3, 88], so 2ⁿ stays a
+ * normal float; sigmoid and tanh saturate long before either bound matters.
+ * tanh uses Cephes {@code tanhf}'s odd polynomial for |x| < 0.625 (no cancellation near 0),
+ * 1 − 2/(e^{2|x|} + 1) above, and x itself below 2⁻¹².
+ */
+public final class VectorPointwiseKernels implements PointwiseKernels {
+
+    private static final VectorSpecies<Float> F = FloatSpecies.CHOSEN;
+    private static final int V = F.length();
+
+    private static final float EXP_LO = -87.3f;
+    private static final float EXP_HI = 88.0f;
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2²³: adding it rounds to an integer that lands in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    /** ln2 = LN2_HI + LN2_LO; LN2_HI has few mantissa bits, so n·LN2_HI is exact. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float TANH_SMALL = 0.625f;
+    private static final float TANH_IS_X = 0x1p-12f;
+
+    public VectorPointwiseKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + F.vectorBitSize();
+    }
+
+    @Override
+    public void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        activate(src, srcOff, dst, dstOff, len, false);
+    }
+
+    @Override
+    public void tanh(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        activate(src, srcOff, dst, dstOff, len, true);
+    }
+
+    /**
+     * Five sections through one {@link #activate(float[], int, float[], int, int, boolean)} call
+     * site: gates i, f, g, o in place, then tanh(c') into h (c' computed just before), then
+     * h ·= o. A single call site matters: C2 inlines each call site separately, and a method
+     * with two or more copies of the activation crosses its inlining node cutoff; the vector
+     * passed to the call left out is then boxed on every iteration.
+     */
+    @Override
+    public void cellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
+                            float[] h, int hOff) {
+        for (int section = 0; section < 5; section++) {
+            if (section == 4) {
+                updateCell(hidden, from, to, gates, gOff, c, cOff);
+            }
+            float[] src = section < 4 ? gates : c;
+            float[] dst = section < 4 ? gates : h;
+            int srcOff = section < 4 ? gOff + section * hidden : cOff;
+            int dstOff = section < 4 ? srcOff : hOff;
+            activate(src, srcOff + from, dst, dstOff + from, to - from, section == 2 || section == 4);
+        }
+        int oOff = gOff + 3 * hidden;
+        int bound = from + F.loopBound(to - from);
+        for (int j = from; j < bound; j += V) {
+            FloatVector.fromArray(F, gates, oOff + j).mul(FloatVector.fromArray(F, h, hOff + j)).intoArray(h, hOff + j);
+        }
+        for (int j = bound; j < to; j++) {
+            h[hOff + j] = gates[oOff + j] * h[hOff + j];
+        }
+    }
+
+    /** c' = f·c + i·g for units [from, to), from the activated gates; rounded as the scalar reference. */
+    private static void updateCell(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff) {
+        int fOff = gOff + hidden;
+        int gGateOff = gOff + 2 * hidden;
+        int bound = from + F.loopBound(to - from);
+        for (int j = from; j < bound; j += V) {
+            FloatVector i = FloatVector.fromArray(F, gates, gOff + j);
+            FloatVector f = FloatVector.fromArray(F, gates, fOff + j);
+            FloatVector g = FloatVector.fromArray(F, gates, gGateOff + j);
+            f.mul(FloatVector.fromArray(F, c, cOff + j)).add(i.mul(g)).intoArray(c, cOff + j);
+        }
+        for (int j = bound; j < to; j++) {
+            c[cOff + j] = gates[fOff + j] * c[cOff + j] + gates[gOff + j] * gates[gGateOff + j];
+        }
+    }
+
+    /** dst = σ(src) or tanh(src) over len floats; the tail through the scalar reference. */
+    private static void activate(float[] src, int srcOff, float[] dst, int dstOff, int len, boolean tanh) {
+        VectorMask<Float> tanhLanes = F.maskAll(tanh);
+        int bound = F.loopBound(len);
+        for (int i = 0; i < bound; i += V) {
+            activate(FloatVector.fromArray(F, src, srcOff + i), tanhLanes).intoArray(dst, dstOff + i);
+        }
+        for (int i = bound; i < len; i++) {
+            float x = src[srcOff + i];
+            dst[dstOff + i] = tanh ? Activations.tanh(x) : Activations.sigmoid(x);
+        }
+    }
+
+    /**
+     * σ(x) on lanes outside {@code tanhLanes}, tanh(x) on lanes inside, with one exp:
+     * σ(x) = 1 / (1 + e^−x); tanh(x) = sign(x)·(1 − 2 / (1 + e^{2|x|})) for |x| ≥ 0.625, the
+     * Cephes odd polynomial below that, and x itself below 2⁻¹² (tanh(x) rounds to x there;
+     * this also keeps the sign of −0).
+     */
+    static FloatVector activate(FloatVector x, VectorMask<Float> tanhLanes) {
+        FloatVector ax = x.abs();
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector q = one.div(exp(x.neg().blend(ax.add(ax), tanhLanes)).add(1f));
+        FloatVector large = one.sub(q.add(q));
+        large = large.blend(large.neg(), x.lt(0f));
+        FloatVector z = x.mul(x);
+        FloatVector poly = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+        poly = poly.fma(z, FloatVector.broadcast(F, -5.37397155531e-2f));
+        poly = poly.fma(z, FloatVector.broadcast(F, 1.33314422036e-1f));
+        poly = poly.fma(z, FloatVector.broadcast(F, -3.33332819422e-1f));
+        FloatVector small = poly.mul(z).fma(x, x);
+        FloatVector tanh = large.blend(small, ax.lt(TANH_SMALL)).blend(x, ax.lt(TANH_IS_X));
+        return q.blend(tanh, tanhLanes);
+    }
+
+    /** e^x per lane (see the class documentation). */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = x.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector r2 = r.mul(r);
+        FloatVector poly = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        poly = poly.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        poly = poly.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        poly = poly.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        poly = poly.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        FloatVector er = poly.fma(r2, r).add(1f);
+        IntVector twoToN = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return er.mul(twoToN.reinterpretAsFloats());
+    }
+}
