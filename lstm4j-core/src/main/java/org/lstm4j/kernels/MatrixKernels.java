@@ -64,6 +64,16 @@ public interface MatrixKernels {
     void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
                           float[] c, int cOff, int ldc, boolean accumulate);
 
+    /**
+     * The part of {@code multTransBPacked(m, a, aOff, lda, w, c, cOff, ldc, true)} that panels
+     * [fromPanel, toPanel) of w compute: for a gate-interleaved W, hidden units
+     * [fromPanel·lanes, toPanel·lanes) of every gate. Adds into those columns of C, each with
+     * exactly the bits the whole product gives it, and leaves the others alone, so threads that
+     * own disjoint panel ranges can share one C.
+     */
+    void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel, int toPanel,
+                                   float[] c, int cOff, int ldc);
+
     /** Short name for logs, e.g. "scalar". */
     String name();
 }

@@ -82,10 +82,21 @@ public final class ScalarMatrixKernels implements MatrixKernels {
     @Override
     public void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
+        panels(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel,
+                                          int toPanel, float[] c, int cOff, int ldc) {
+        panels(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
+    }
+
+    private static void panels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel, int toPanel,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
         int k = w.cols();
         int width = w.panelWidth();
         float[] data = w.data();
-        for (int q = 0; q < w.panels(); q++) {
+        for (int q = fromPanel; q < toPanel; q++) {
             for (int group = 0; group < 4; group++) {
                 int start = w.groupStart(q, group);
                 for (int lane = 0; lane < w.groupCount(q, group); lane++) {

@@ -4,8 +4,8 @@ import org.lstm4j.math.Activations;
 
 /**
  * The reference {@link PointwiseKernels}: every activation through {@link Activations} (double,
- * rounded once to float). The cell update is the same computation as
- * {@code LSTMMath.cellForward}, which this kernel is meant to replace.
+ * rounded once to float). {@code LSTMMath.recurrenceForward} runs its cell update on every row
+ * when SIMD is off.
  */
 public final class ScalarPointwiseKernels implements PointwiseKernels {
 

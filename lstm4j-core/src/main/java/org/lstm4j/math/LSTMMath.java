@@ -1,6 +1,9 @@
 package org.lstm4j.math;
 
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.kernels.PointwiseKernels;
 
 /**
  * The LSTM equations for one direction of one layer, as explicit functions on flat arrays.
@@ -27,18 +30,21 @@ public final class LSTMMath {
     }
 
     /**
-     * The input projection for all timesteps at once, hoisted out of the time loop:
-     * gates(R, 4H) = x(R, I) · W_ih(4H, I)ᵀ + b_ih + b_hh.
+     * The input projection for all timesteps at once, hoisted out of the time loop, for rows
+     * [from, to): gates(R, 4H) = x(R, I) · W_ih(4H, I)ᵀ + b_ih + b_hh. Rows are independent, so
+     * disjoint ranges may run on different threads at once.
      *
+     * @param wIh W_ih (4H, I) packed by {@code kernels} ({@link MatrixKernels#packGates})
      * @param bIh (4H) or null when the layer has no bias
      * @param bHh (4H) or null when the layer has no bias
      */
-    public static void inputProjection(MatrixKernels kernels, int rows, int inputSize, int hidden,
-                                       float[] x, float[] wIh, float[] bIh, float[] bHh, float[] gates) {
+    public static void inputProjection(MatrixKernels kernels, int from, int to, int hidden,
+                                       float[] x, PackedMatrix wIh, float[] bIh, float[] bHh, float[] gates) {
         int g4 = 4 * hidden;
-        kernels.multTransB(rows, g4, inputSize, x, 0, inputSize, wIh, 0, inputSize, gates, 0, g4, false);
+        int inputSize = wIh.cols();
+        kernels.multTransBPacked(to - from, x, from * inputSize, inputSize, wIh, gates, from * g4, g4, false);
         if (bIh != null) {
-            for (int r = 0; r < rows; r++) {
+            for (int r = from; r < to; r++) {
                 int off = r * g4;
                 for (int j = 0; j < g4; j++) {
                     gates[off + j] += bIh[j] + bHh[j];
@@ -48,11 +54,13 @@ public final class LSTMMath {
     }
 
     /**
-     * Runs the recurrence over every step of one direction.
+     * Runs the recurrence over every step of one direction, for the sequences (batch rows)
+     * [from, to). Sequences never read each other's state, so disjoint ranges may run on different
+     * threads at once, and a row's numbers do not depend on the range it was run in.
      *
      * @param gates    (R, 4H) in: input projection; out: activated gates i, f, g, o per row
-     * @param wHh      (4H, P)
-     * @param wHr      (P, H) or null without projections
+     * @param wHh      W_hh (4H, P) packed by {@code kernels} ({@link MatrixKernels#packGates})
+     * @param wHr      W_hr (P, H) packed by {@code kernels}, or null without projections
      * @param h        (N, P) in: h_0; out: each sequence's final h (rows past a step's live
      *                 prefix are left alone, which is exactly what packed sequences need)
      * @param c        (N, H) in: c_0; out: final c
@@ -63,9 +71,9 @@ public final class LSTMMath {
      * @param hCell    (N, H) scratch for o ⊙ tanh(c_t) before the projection W_hr; null
      *                 without projections
      */
-    public static void recurrenceForward(MatrixKernels kernels, int hidden, int projected,
-                                         int[] batchSizes, int[] stepOffsets, boolean reverse,
-                                         float[] gates, float[] wHh, float[] wHr,
+    public static void recurrenceForward(MatrixKernels kernels, PointwiseKernels pointwise, int hidden, int projected,
+                                         int[] batchSizes, int[] stepOffsets, boolean reverse, int from, int to,
+                                         float[] gates, PackedMatrix wHh, PackedMatrix wHr,
                                          float[] h, float[] c,
                                          float[] out, int outOffset, int outStride,
                                          float[] cAll, float[] hCellAll, float[] hCell) {
@@ -73,15 +81,17 @@ public final class LSTMMath {
         int g4 = 4 * hidden;
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
-            int live = batchSizes[t];
-            int row0 = stepOffsets[t];
+            int live = Math.min(batchSizes[t], to) - from;
+            if (live <= 0) {
+                continue;
+            }
+            int row0 = stepOffsets[t] + from;
             // gates(live, 4H) += h(live, P) · W_hh(4H, P)ᵀ
-            kernels.multTransB(live, g4, projected, h, 0, projected, wHh, 0, projected,
-                    gates, row0 * g4, g4, true);
-            for (int b = 0; b < live; b++) {
-                int row = row0 + b;
-                float[] hTarget = wHr == null ? h : hCell;
-                cellForward(hidden, gates, row * g4, c, b * hidden, hTarget, b * hidden);
+            kernels.multTransBPacked(live, h, from * projected, projected, wHh, gates, row0 * g4, g4, true);
+            float[] hTarget = wHr == null ? h : hCell;
+            for (int b = from; b < from + live; b++) {
+                int row = row0 + b - from;
+                pointwise.cellForward(hidden, 0, hidden, gates, row * g4, c, b * hidden, hTarget, b * hidden);
                 if (cAll != null) {
                     System.arraycopy(c, b * hidden, cAll, row * hidden, hidden);
                 }
@@ -91,36 +101,48 @@ public final class LSTMMath {
             }
             if (wHr != null) {
                 // h(live, P) = hCell(live, H) · W_hr(P, H)ᵀ
-                kernels.multTransB(live, projected, hidden, hCell, 0, hidden, wHr, 0, hidden,
-                        h, 0, projected, false);
+                kernels.multTransBPacked(live, hCell, from * hidden, hidden, wHr, h, from * projected, projected, false);
             }
-            for (int b = 0; b < live; b++) {
-                System.arraycopy(h, b * projected, out, (row0 + b) * outStride + outOffset, projected);
+            for (int b = from; b < from + live; b++) {
+                System.arraycopy(h, b * projected, out, (row0 + b - from) * outStride + outOffset, projected);
             }
         }
     }
 
     /**
-     * The pointwise part of one cell for one row: activates the pre-activation gates in place
-     * and updates c (in place) and h.
-     *
-     * @param gates pre-activations (4H) at gOff, replaced by σ(i), σ(f), tanh(g), σ(o)
-     * @param c     c_{t-1} (H) at cOff, replaced by c_t
-     * @param h     receives o ⊙ tanh(c_t) (H) at hOff
+     * {@link #recurrenceForward} for every sequence but only the hidden units of W_hh's
+     * gate-interleaved panels [fromPanel, toPanel), i.e. units [fromPanel·lanes,
+     * min(H, toPanel·lanes)), for a layer without projections (P = H). Parts that together cover
+     * every panel run at once, one per thread, and meet at {@code barrier} twice per step: once all
+     * have read h_{t−1}, and once all have written h_t. Each unit gets exactly the bits the
+     * unsplit recurrence gives it (the product and the cell math are per column and per lane, and
+     * split points are whole vectors).
      */
-    public static void cellForward(int hidden, float[] gates, int gOff, float[] c, int cOff, float[] h, int hOff) {
-        for (int j = 0; j < hidden; j++) {
-            float i = Activations.sigmoid(gates[gOff + j]);
-            float f = Activations.sigmoid(gates[gOff + hidden + j]);
-            float g = Activations.tanh(gates[gOff + 2 * hidden + j]);
-            float o = Activations.sigmoid(gates[gOff + 3 * hidden + j]);
-            gates[gOff + j] = i;
-            gates[gOff + hidden + j] = f;
-            gates[gOff + 2 * hidden + j] = g;
-            gates[gOff + 3 * hidden + j] = o;
-            float cNew = f * c[cOff + j] + i * g;
-            c[cOff + j] = cNew;
-            h[hOff + j] = o * Activations.tanh(cNew);
+    public static void recurrenceForwardUnits(MatrixKernels kernels, PointwiseKernels pointwise, int hidden,
+                                              int[] batchSizes, int[] stepOffsets, boolean reverse,
+                                              int fromPanel, int toPanel, Parallel.Barrier barrier,
+                                              float[] gates, PackedMatrix wHh, float[] h, float[] c,
+                                              float[] out, int outOffset, int outStride, float[] cAll) {
+        int steps = batchSizes.length;
+        int g4 = 4 * hidden;
+        int from = fromPanel * wHh.lanes();
+        int to = Math.min(hidden, toPanel * wHh.lanes());
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            int live = batchSizes[t];
+            int row0 = stepOffsets[t];
+            // gates(live, units of 4H) += h(live, H) · W_hh(units of 4H, H)ᵀ
+            kernels.multAddTransBPackedPanels(live, h, 0, hidden, wHh, fromPanel, toPanel, gates, row0 * g4, g4);
+            barrier.await();
+            for (int b = 0; b < live; b++) {
+                int row = row0 + b;
+                pointwise.cellForward(hidden, from, to, gates, row * g4, c, b * hidden, h, b * hidden);
+                if (cAll != null) {
+                    System.arraycopy(c, b * hidden + from, cAll, row * hidden + from, to - from);
+                }
+                System.arraycopy(h, b * hidden + from, out, row * outStride + outOffset + from, to - from);
+            }
+            barrier.await();
         }
     }
 
@@ -179,7 +201,7 @@ public final class LSTMMath {
      * @param dWHh      (4H, P) accumulated
      * @param dWHr      (P, H) accumulated, with projections; null without
      */
-    public static void recurrenceBackward(MatrixKernels kernels, int hidden, int projected,
+    public static void recurrenceBackward(MatrixKernels kernels, PointwiseKernels pointwise, int hidden, int projected,
                                           int[] batchSizes, int[] stepOffsets, boolean reverse,
                                           float[] gates, float[] cAll, float[] hCellAll,
                                           float[] hOut, int hOutOffset, int hOutStride,
@@ -194,6 +216,7 @@ public final class LSTMMath {
         float[] dhStep = new float[maxLive * projected]; // (N, P) dL/dh_t: recurrent part + output part
         float[] dhCell = wHr == null ? dhStep : new float[maxLive * hidden]; // (N, H) dL/d(o ⊙ tanh(c_t))
         float[] dhRows = wHr == null ? null : new float[rows * projected]; // (R, P) dL/dh_t per row, for dW_hr
+        float[] tanhC = new float[maxLive * hidden]; // (N, H) tanh(c_t), by the forward's own tanh kernel
         for (int s = 0; s < steps; s++) {
             int t = reverse ? s : steps - 1 - s;
             int live = batchSizes[t];
@@ -212,12 +235,13 @@ public final class LSTMMath {
                 // dhCell(live, H) = dhStep(live, P) · W_hr(P, H)
                 kernels.mult(live, hidden, projected, dhStep, 0, projected, wHr, 0, hidden, dhCell, 0, hidden, false);
             }
+            pointwise.tanh(cAll, row0 * hidden, tanhC, 0, live * hidden);
             for (int b = 0; b < live; b++) {
                 int row = row0 + b;
                 int prev = previousRow(t, b, reverse, batchSizes, stepOffsets);
                 float[] cPrev = prev < 0 ? c0 : cAll;
                 int cPrevOff = prev < 0 ? b * hidden : prev * hidden;
-                cellBackward(hidden, gates, row * g4, cAll, row * hidden, cPrev, cPrevOff,
+                cellBackward(hidden, gates, row * g4, tanhC, b * hidden, cPrev, cPrevOff,
                         dhCell, b * hidden, dc, b * hidden, dGates, row * g4);
             }
             // dh(live, P) = dGates(live, 4H) · W_hh(4H, P): the gradient reaching h_{t-1}
@@ -244,16 +268,17 @@ public final class LSTMMath {
     }
 
     /**
-     * Backward of {@link #cellForward} for one row.
+     * Backward of {@link PointwiseKernels#cellForward} for one row. tanh(c_t) comes from the same
+     * tanh kernel the forward pass used, so both see the same h_t.
      *
      * @param gates activated gates i, f, g, o (4H) at gOff
-     * @param c     c_t (H) at cOff
+     * @param tanhC tanh(c_t) (H) at tOff
      * @param cPrev c_{t-1} (H) at cPrevOff
      * @param dh    dL/d(o ⊙ tanh(c_t)) (H) at dhOff
      * @param dc    in: dL/dc_t from the future (H) at dcOff; out: dL/dc_{t-1}
      * @param dGates receives dL/d(pre-activation gates) (4H) at dgOff
      */
-    public static void cellBackward(int hidden, float[] gates, int gOff, float[] c, int cOff,
+    public static void cellBackward(int hidden, float[] gates, int gOff, float[] tanhC, int tOff,
                                     float[] cPrev, int cPrevOff, float[] dh, int dhOff,
                                     float[] dc, int dcOff, float[] dGates, int dgOff) {
         for (int j = 0; j < hidden; j++) {
@@ -261,13 +286,13 @@ public final class LSTMMath {
             float f = gates[gOff + hidden + j];
             float g = gates[gOff + 2 * hidden + j];
             float o = gates[gOff + 3 * hidden + j];
-            float tanhC = Activations.tanh(c[cOff + j]);
+            float tc = tanhC[tOff + j];
             float dhj = dh[dhOff + j];
-            float dcT = dc[dcOff + j] + dhj * o * (1f - tanhC * tanhC);
+            float dcT = dc[dcOff + j] + dhj * o * (1f - tc * tc);
             dGates[dgOff + j] = dcT * g * i * (1f - i);
             dGates[dgOff + hidden + j] = dcT * cPrev[cPrevOff + j] * f * (1f - f);
             dGates[dgOff + 2 * hidden + j] = dcT * i * (1f - g * g);
-            dGates[dgOff + 3 * hidden + j] = dhj * tanhC * o * (1f - o);
+            dGates[dgOff + 3 * hidden + j] = dhj * tc * o * (1f - o);
             dc[dcOff + j] = dcT * f;
         }
     }

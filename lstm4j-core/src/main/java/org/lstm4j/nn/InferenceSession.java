@@ -2,6 +2,7 @@ package org.lstm4j.nn;
 
 import java.util.Objects;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -27,6 +28,7 @@ public final class InferenceSession {
     private final LSTM lstm;
     private final LSTM.Config config;
     private final MatrixKernels kernels;
+    private final PointwiseKernels pointwise;
     private final int maxBatch;
     // Workspace, sized for maxBatch rows.
     private final float[] gates;      // (N, 4H)
@@ -51,6 +53,7 @@ public final class InferenceSession {
             throw new IllegalArgumentException("maxBatch must be greater than zero, got " + maxBatch);
         }
         this.kernels = lstm.kernels();
+        this.pointwise = lstm.pointwise();
         this.maxBatch = maxBatch;
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
@@ -88,7 +91,9 @@ public final class InferenceSession {
         if (n > maxBatch) {
             throw new IllegalArgumentException("this session steps at most " + maxBatch + " streams, got " + n);
         }
-        state.check(config, n);
+        if (!fits(state.h(), n, config.outputSize()) || !fits(state.c(), n, config.hiddenSize())) {
+            state.check(config, n); // throws, saying expected vs got
+        }
         run(x.data(), n, state.h().data(), state.c().data());
         if (output == null || output.numel() != n * config.outputSize() || output.dim() != x.dim()) {
             output = x.dim() == 2 ? Tensor.zeros(n, config.outputSize()) : Tensor.zeros(config.outputSize());
@@ -132,18 +137,24 @@ public final class InferenceSession {
         int hOut = config.outputSize();
         liveRows[0] = n;
         float[] input = x;
+        LSTM.PackedLayer[][] packed = lstm.packedWeights();
         for (int layer = 0; layer < config.numLayers(); layer++) {
             LSTM.LayerWeights w = lstm.layerWeights(layer);
+            LSTM.PackedLayer p = packed[layer][0];
             System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);
             System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
-            LSTMMath.inputProjection(kernels, n, config.layerInputSize(layer), hidden, input, w.wIh(), w.bIh(),
-                    w.bHh(), gates);
-            LSTMMath.recurrenceForward(kernels, hidden, hOut, liveRows, firstRow, false, gates, w.wHh(), w.wHr(),
-                    h, c, layerOut, 0, hOut, null, null, hCell);
+            LSTMMath.inputProjection(kernels, 0, n, hidden, input, p.wIh(), w.bIh(), w.bHh(), gates);
+            LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n, gates,
+                    p.wHh(), p.wHr(), h, c, layerOut, 0, hOut, null, null, hCell);
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
             System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);
             input = layerOut;
         }
+    }
+
+    /** True if {@code t} is (numLayers, n, width): {@link LSTMState}'s check without its allocation. */
+    private boolean fits(Tensor t, int n, int width) {
+        return t.dim() == 3 && t.size(0) == config.numLayers() && t.size(1) == n && t.size(2) == width;
     }
 
     /** Copies stream {@code from} of src (batch srcBatch) into stream {@code to} of dst (batch dstBatch). */

@@ -16,6 +16,9 @@ import org.lstm4j.autograd.Variable;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
@@ -286,10 +289,36 @@ public final class LSTM extends Module {
     private SplittableRandom dropoutRandom;
     private final Object dropoutLock = new Object();
     private final MatrixKernels kernels = Kernels.matrix();
+    private final PointwiseKernels pointwise = Kernels.pointwise();
+    /**
+     * Least work (multiply-adds) worth handing to a worker thread: well above the cost of waking
+     * one (tens of microseconds), so small calls such as a batch-1 step stay on the caller.
+     */
+    private static final long PART_FMAS = 1L << 21;
+    /**
+     * Least work per time step (multiply-adds) for splitting hidden units across threads, which
+     * meet twice per step (about a microsecond each).
+     */
+    private static final long STEP_PART_FMAS = 1L << 17;
+    /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
+    private static final int MIN_SEQUENCES_PER_PART = 4;
 
     /** A cell's weights: wIh (4H, I), wHh (4H, P), bIh and bHh (4H) or null, wHr (P, H) or null. */
     record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
     }
+
+    /** A cell's weights laid out for {@link MatrixKernels#multTransBPacked}: W_ih and W_hh gate-interleaved, W_hr plain or null. */
+    record PackedLayer(PackedMatrix wIh, PackedMatrix wHh, PackedMatrix wHr) {
+    }
+
+    /** Every cell's packed weights, [layer][direction], and the parameter versions they were packed from. */
+    private record PackedWeights(long version, PackedLayer[][] layers) {
+    }
+
+    /** The registered parameters in {@link Config#parameterSpecs()} order, for the version check. */
+    private final Parameter[] parameters;
+    /** Rebuilt (never changed in place) when a parameter's version moves, so readers on other threads keep a whole snapshot. */
+    private volatile PackedWeights packed;
 
     /** {@code torch.nn.LSTM(inputSize, hiddenSize)}. */
     public LSTM(int inputSize, int hiddenSize) {
@@ -318,13 +347,17 @@ public final class LSTM extends Module {
         double bound = 1.0 / Math.sqrt(config.hiddenSize());
         int d = config.numDirections();
         float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
-        for (ParameterSpec spec : config.parameterSpecs()) {
+        List<ParameterSpec> specs = config.parameterSpecs();
+        this.parameters = new Parameter[specs.size()];
+        for (int index = 0; index < specs.size(); index++) {
+            ParameterSpec spec = specs.get(index);
             Tensor value = Tensor.zeros(spec.shape());
             float[] v = value.data();
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) init.nextDouble(-bound, bound);
             }
-            registerParameter(spec.name(), new Parameter(value));
+            parameters[index] = new Parameter(value);
+            registerParameter(spec.name(), parameters[index]);
             byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] = v;
         }
         this.weights = new LayerWeights[config.numLayers()][d];
@@ -466,6 +499,49 @@ public final class LSTM extends Module {
 
     MatrixKernels kernels() {
         return kernels;
+    }
+
+    /**
+     * The weights packed for {@link #kernels()}, repacked first if any parameter's
+     * {@link Parameter#version()} moved since the last pack (an optimizer step or a state-dict
+     * load). Code that writes parameter values directly must call {@link Parameter#markChanged()}.
+     */
+    PackedLayer[][] packedWeights() {
+        long version = 0;
+        for (Parameter p : parameters) {
+            version += p.version();
+        }
+        PackedWeights current = packed;
+        if (current != null && current.version() == version) {
+            return current.layers();
+        }
+        synchronized (parameters) {
+            current = packed;
+            if (current == null || current.version() != version) {
+                current = new PackedWeights(version, pack());
+                packed = current;
+            }
+            return current.layers();
+        }
+    }
+
+    private PackedLayer[][] pack() {
+        int hidden = config.hiddenSize();
+        PackedLayer[][] layers = new PackedLayer[config.numLayers()][config.numDirections()];
+        for (int layer = 0; layer < layers.length; layer++) {
+            for (int dir = 0; dir < layers[layer].length; dir++) {
+                LayerWeights w = weights[layer][dir];
+                layers[layer][dir] = new PackedLayer(
+                        kernels.packGates(w.wIh(), 0, hidden, config.layerInputSize(layer)),
+                        kernels.packGates(w.wHh(), 0, hidden, config.outputSize()),
+                        w.wHr() == null ? null : kernels.pack(w.wHr(), 0, config.projSize(), hidden));
+            }
+        }
+        return layers;
+    }
+
+    PointwiseKernels pointwise() {
+        return pointwise;
     }
 
     /**
@@ -745,11 +821,8 @@ public final class LSTM extends Module {
      * inference path: one gates buffer shared by every layer and direction, dropout in place.
      */
     private float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c, Trace trace) {
-        int rows = 0;
-        for (int bs : batchSizes) {
-            rows += bs;
-        }
         int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
+        int rows = stepOffsets[batchSizes.length - 1] + batchSizes[batchSizes.length - 1];
         int hidden = config.hiddenSize();
         int projected = config.outputSize();
         int directions = config.numDirections();
@@ -763,14 +836,15 @@ public final class LSTM extends Module {
         float[] hState = new float[batch * projected];
         float[] cState = new float[batch * hidden];
         float[] hCell = config.projSize() > 0 ? new float[batch * hidden] : null;
+        PackedLayer[][] packedLayers = packedWeights();
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            int inputSize = config.layerInputSize(layer);
             layerOutput = new float[rows * width]; // (R, D·H_out)
             if (trace != null) {
                 trace.layerInputs[layer] = layerInput;
             }
             for (int dir = 0; dir < directions; dir++) {
                 LayerWeights w = weights[layer][dir];
+                PackedLayer p = packedLayers[layer][dir];
                 int state = layer * directions + dir;
                 System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
                 System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
@@ -781,10 +855,42 @@ public final class LSTM extends Module {
                     cAll = trace.cAll[layer][dir] = new float[rows * hidden];
                     hCellAll = w.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
                 }
-                LSTMMath.inputProjection(kernels, rows, inputSize, hidden, layerInput, w.wIh(), w.bIh(), w.bHh(), gates);
-                LSTMMath.recurrenceForward(kernels, hidden, projected, batchSizes, stepOffsets, dir == 1,
-                        gates, w.wHh(), w.wHr(), hState, cState, layerOutput, dir * projected, width, cAll, hCellAll,
-                        hCell);
+                float[] in = layerInput;
+                float[] g = gates;
+                int inputParts = Parallel.parts(rows, (int) Math.min(rows, PART_FMAS / ((long) 4 * hidden
+                        * config.layerInputSize(layer))) + 1);
+                Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts, part),
+                        Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(), g));
+                float[] o = layerOutput;
+                float[] cRows = cAll;
+                float[] hCellRows = hCellAll;
+                boolean reverse = dir == 1;
+                boolean worthSplitting = (long) rows * 4 * hidden * projected >= PART_FMAS;
+                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
+                int panels = p.wHh().panels();
+                int unitParts = worthSplitting && batchParts == 1 && p.wHr() == null
+                        && (long) batch * 4 * hidden * projected >= STEP_PART_FMAS ? Parallel.parts(panels, 1) : 1;
+                if (unitParts > 1) {
+                    // Few sequences: each thread owns a slice of hidden units, meeting after every step.
+                    Parallel.Barrier barrier = new Parallel.Barrier(unitParts);
+                    Parallel.run(unitParts, part -> {
+                        try {
+                            LSTMMath.recurrenceForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets,
+                                    reverse, Parallel.from(panels, unitParts, part),
+                                    Parallel.from(panels, unitParts, part + 1), barrier, g, p.wHh(), hState, cState,
+                                    o, reverse ? projected : 0, width, cRows);
+                        } catch (RuntimeException | Error e) {
+                            barrier.breakBarrier();
+                            throw e;
+                        }
+                    });
+                } else {
+                    // Sequences never read each other's state: each thread owns a slice of them.
+                    Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
+                            projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                            Parallel.from(batch, batchParts, part + 1), g, p.wHh(), p.wHr(), hState, cState, o,
+                            reverse ? projected : 0, width, cRows, hCellRows, hCell));
+                }
                 System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
                 System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
             }
@@ -888,7 +994,7 @@ public final class LSTM extends Module {
                 int cOff = state * batch * hidden;
                 System.arraycopy(dh, hOff, dhState, 0, dhState.length);
                 System.arraycopy(dc, cOff, dcState, 0, dcState.length);
-                LSTMMath.recurrenceBackward(kernels, hidden, projected, trace.batchSizes, stepOffsets, dir == 1,
+                LSTMMath.recurrenceBackward(kernels, pointwise, hidden, projected, trace.batchSizes, stepOffsets, dir == 1,
                         trace.gates[layer][dir], trace.cAll[layer][dir], trace.hCellAll[layer][dir],
                         trace.layerOutputs[layer], dir * projected, width,
                         Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length),

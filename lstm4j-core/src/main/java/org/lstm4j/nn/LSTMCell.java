@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -29,6 +30,7 @@ public final class LSTMCell extends Module {
     private final float[] bIh;
     private final float[] bHh;
     private final MatrixKernels kernels = Kernels.matrix();
+    private final PointwiseKernels pointwise = Kernels.pointwise();
 
     /** The new hidden and cell state, PyTorch's {@code (h_1, c_1)}. */
     public record State(Tensor h, Tensor c) {
@@ -114,10 +116,13 @@ public final class LSTMCell extends Module {
             System.arraycopy(c.data(), 0, cState, 0, cState.length);
         }
         float[] gates = new float[batch * 4 * hiddenSize];
-        LSTMMath.inputProjection(kernels, batch, inputSize, hiddenSize, input.data(), wIh, bIh, bHh, gates);
+        // Packed per call: a cell is one step, and packing costs about one pass over the weights.
+        LSTMMath.inputProjection(kernels, 0, batch, hiddenSize, input.data(), kernels.packGates(wIh, 0, hiddenSize,
+                inputSize), bIh, bHh, gates);
         float[] out = new float[batch * hiddenSize];
-        LSTMMath.recurrenceForward(kernels, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                gates, wHh, null, hState, cState, out, 0, hiddenSize, null, null, null);
+        LSTMMath.recurrenceForward(kernels, pointwise, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
+                0, batch, gates, kernels.packGates(wHh, 0, hiddenSize, hiddenSize), null, hState, cState, out, 0,
+                hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
         return new State(Tensor.of(hState, shape), Tensor.of(cState, shape));
     }

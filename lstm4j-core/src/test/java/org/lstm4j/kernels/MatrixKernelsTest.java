@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +140,31 @@ class MatrixKernelsTest {
             }
         }
         System.out.println("gate-interleaved cases checked: " + checked);
+    }
+
+    @Test
+    void panelRangesAddUpToTheWholeProductBitForBit() {
+        List<MatrixKernels> kernels = new ArrayList<>(List.of(scalar));
+        Kernels.vectorMatrix().ifPresent(kernels::add);
+        for (MatrixKernels k : kernels) {
+            for (int hidden : new int[] {1, 7, 16, 17, 33, 100}) {
+                for (int m : new int[] {1, 3, 5}) {
+                    int depth = 13;
+                    int n = 4 * hidden;
+                    PackedMatrix w = k.packGates(randomArray(n * depth), 0, hidden, depth);
+                    float[] a = randomArray(m * depth);
+                    float[] c0 = randomArray(m * n);
+                    float[] whole = c0.clone();
+                    k.multTransBPacked(m, a, 0, depth, w, whole, 0, n, true);
+                    float[] pieces = c0.clone();
+                    int cut = w.panels() / 3;
+                    k.multAddTransBPackedPanels(m, a, 0, depth, w, cut, w.panels(), pieces, 0, n);
+                    k.multAddTransBPackedPanels(m, a, 0, depth, w, 0, cut, pieces, 0, n);
+                    assertThat(pieces).as("%s hidden=%d m=%d cut at panel %d", k.name(), hidden, m, cut)
+                            .containsExactly(whole);
+                }
+            }
+        }
     }
 
     @Test

@@ -67,8 +67,23 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return;
         }
         int k = w.cols();
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, w.panels(), 0, w.rows(), w.gateHidden(),
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, 0, w.panels(), 0, w.rows(), w.gateHidden(),
                 c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel,
+                                          int toPanel, float[] c, int cOff, int ldc) {
+        if (w.lanes() != V) {
+            throw new IllegalArgumentException("expected a matrix packed for " + V + " lanes (this kernel), got one"
+                    + " packed for " + w.lanes() + " lanes");
+        }
+        if (m == 0) {
+            return;
+        }
+        int k = w.cols();
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, fromPanel, toPanel, 0, w.rows(), w.gateHidden(),
+                c, cOff, ldc, true);
     }
 
     @Override
@@ -84,7 +99,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int panels = (n + NR - 1) / NR;
         float[] packed = new float[panels * NR * k]; // (panels, k, NR): B's rows as columns, zero-padded
         packPanels(b, bOff, ldb, n, k, packed);
-        gemm(m, k, a, aOff, lda, 1, packed, 0, NR * k, NR, panels, 0, n, 0, c, cOff, ldc, accumulate);
+        gemm(m, k, a, aOff, lda, 1, packed, 0, NR * k, NR, 0, panels, 0, n, 0, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -152,7 +167,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         int full = n / NR;
         if (full > 0) {
-            gemm(m, k, a, aOff, aRow, aCol, b, bOff, NR, ldb, full, 0, full * NR, 0, c, cOff, ldc, accumulate);
+            gemm(m, k, a, aOff, aRow, aCol, b, bOff, NR, ldb, 0, full, 0, full * NR, 0, c, cOff, ldc, accumulate);
         }
         int j0 = full * NR;
         int rest = n - j0;
@@ -161,12 +176,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
             for (int p = 0; p < k; p++) {
                 System.arraycopy(b, bOff + p * ldb + j0, tail, p * NR, rest);
             }
-            gemm(m, k, a, aOff, aRow, aCol, tail, 0, 0, NR, 1, j0, rest, 0, c, cOff, ldc, accumulate);
+            gemm(m, k, a, aOff, aRow, aCol, tail, 0, 0, NR, 0, 1, j0, rest, 0, c, cOff, ldc, accumulate);
         }
     }
 
     /**
-     * C (+)= A·B over panels. Step p of panel q is the NR floats at b[bOff + q·bPanel + p·bStep];
+     * C (+)= A·B over panels [panelFrom, panelTo). Step p of panel q is the NR floats at b[bOff + q·bPanel + p·bStep];
      * A(i, p) is a[aOff + i·aRow + p·aCol]. The four vectors of panel q go to C columns:
      * plain ({@code gateHidden == 0}): colOffset + (4q + g)·V, for the n columns of this call;
      * gate-interleaved: g·gateHidden + q·V (see {@link PackedMatrix}).
@@ -178,7 +193,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * than NR is computed into a zeroed tile whose live lanes are then added to C.
      */
     private static void gemm(int m, int k, float[] a, int aOff, int aRow, int aCol,
-                             float[] b, int bOff, int bPanel, int bStep, int panels,
+                             float[] b, int bOff, int bPanel, int bStep, int panelFrom, int panelTo,
                              int colOffset, int n, int gateHidden,
                              float[] c, int cOff, int ldc, boolean accumulate) {
         boolean gates = gateHidden > 0;
@@ -195,7 +210,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             int kc = Math.min(KC, k - pc);
             for (int ic = 0; ic < m; ic += MC) {
                 int iEnd = Math.min(m, ic + MC);
-                for (int q = 0; q < panels; q++) {
+                for (int q = panelFrom; q < panelTo; q++) {
                     int bq = bOff + q * bPanel + pc * bStep;
                     int col0 = gates ? q * V : colOffset + q * NR;
                     int valid = gates ? gateHidden - q * V : n - q * NR;

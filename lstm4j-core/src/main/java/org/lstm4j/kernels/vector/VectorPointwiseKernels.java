@@ -101,56 +101,55 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
         }
     }
 
-    /** dst = σ(src) or tanh(src) over len floats; the tail through the scalar reference. */
+    /**
+     * dst = σ(src) or tanh(src) over len floats; the tail through the scalar reference.
+     *
+     * <p>σ(x) = 1 / (1 + e^−x); tanh(x) = sign(x)·(1 − 2 / (1 + e^{2|x|})) for |x| ≥ 0.625, the
+     * Cephes odd polynomial below that, and x itself below 2⁻¹² (tanh(x) rounds to x there; this
+     * also keeps the sign of −0). One exp serves both (see the class documentation for exp).
+     *
+     * <p>The whole vector computation sits in this loop on purpose: a FloatVector passed to or
+     * returned from a method C2 does not inline is boxed on every call, and C2 refuses to inline
+     * a method already compiled into a big one, which happened for a separate activate/exp
+     * depending on call order (about 1 MB allocated per 64-stream step).
+     */
     private static void activate(float[] src, int srcOff, float[] dst, int dstOff, int len, boolean tanh) {
         VectorMask<Float> tanhLanes = F.maskAll(tanh);
+        FloatVector one = FloatVector.broadcast(F, 1f);
         int bound = F.loopBound(len);
         for (int i = 0; i < bound; i += V) {
-            activate(FloatVector.fromArray(F, src, srcOff + i), tanhLanes).intoArray(dst, dstOff + i);
+            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
+            FloatVector ax = x.abs();
+            // e^e for e = −x (sigmoid lanes) or 2|x| (tanh lanes)
+            FloatVector e = x.neg().blend(ax.add(ax), tanhLanes).max(EXP_LO).min(EXP_HI);
+            FloatVector t = e.fma(LOG2E, ROUNDER);
+            FloatVector n = t.sub(ROUNDER);
+            FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), e);
+            r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector ep = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+            ep = ep.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+            ep = ep.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+            ep = ep.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+            ep = ep.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+            FloatVector er = ep.fma(r2, r).add(1f);
+            IntVector twoToN = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector exp = er.mul(twoToN.reinterpretAsFloats());
+            FloatVector q = one.div(exp.add(1f));
+            FloatVector large = one.sub(q.add(q));
+            large = large.blend(large.neg(), x.lt(0f));
+            FloatVector z = x.mul(x);
+            FloatVector poly = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
+            poly = poly.fma(z, FloatVector.broadcast(F, -5.37397155531e-2f));
+            poly = poly.fma(z, FloatVector.broadcast(F, 1.33314422036e-1f));
+            poly = poly.fma(z, FloatVector.broadcast(F, -3.33332819422e-1f));
+            FloatVector small = poly.mul(z).fma(x, x);
+            FloatVector tanhX = large.blend(small, ax.lt(TANH_SMALL)).blend(x, ax.lt(TANH_IS_X));
+            q.blend(tanhX, tanhLanes).intoArray(dst, dstOff + i);
         }
         for (int i = bound; i < len; i++) {
             float x = src[srcOff + i];
             dst[dstOff + i] = tanh ? Activations.tanh(x) : Activations.sigmoid(x);
         }
-    }
-
-    /**
-     * σ(x) on lanes outside {@code tanhLanes}, tanh(x) on lanes inside, with one exp:
-     * σ(x) = 1 / (1 + e^−x); tanh(x) = sign(x)·(1 − 2 / (1 + e^{2|x|})) for |x| ≥ 0.625, the
-     * Cephes odd polynomial below that, and x itself below 2⁻¹² (tanh(x) rounds to x there;
-     * this also keeps the sign of −0).
-     */
-    static FloatVector activate(FloatVector x, VectorMask<Float> tanhLanes) {
-        FloatVector ax = x.abs();
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector q = one.div(exp(x.neg().blend(ax.add(ax), tanhLanes)).add(1f));
-        FloatVector large = one.sub(q.add(q));
-        large = large.blend(large.neg(), x.lt(0f));
-        FloatVector z = x.mul(x);
-        FloatVector poly = z.fma(-5.70498872745e-3f, 2.06390887954e-2f);
-        poly = poly.fma(z, FloatVector.broadcast(F, -5.37397155531e-2f));
-        poly = poly.fma(z, FloatVector.broadcast(F, 1.33314422036e-1f));
-        poly = poly.fma(z, FloatVector.broadcast(F, -3.33332819422e-1f));
-        FloatVector small = poly.mul(z).fma(x, x);
-        FloatVector tanh = large.blend(small, ax.lt(TANH_SMALL)).blend(x, ax.lt(TANH_IS_X));
-        return q.blend(tanh, tanhLanes);
-    }
-
-    /** e^x per lane (see the class documentation). */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = x.fma(LOG2E, ROUNDER);
-        FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector r2 = r.mul(r);
-        FloatVector poly = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        poly = poly.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
-        poly = poly.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
-        poly = poly.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
-        poly = poly.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
-        FloatVector er = poly.fma(r2, r).add(1f);
-        IntVector twoToN = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-        return er.mul(twoToN.reinterpretAsFloats());
     }
 }

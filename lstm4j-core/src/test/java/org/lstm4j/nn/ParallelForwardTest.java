@@ -1,0 +1,119 @@
+package org.lstm4j.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * Forward passes big enough to be split across {@link Parallel}'s worker threads: each sequence
+ * of the batch gets exactly (bit for bit) what it gets alone (a batch of one never leaves the
+ * calling thread), so results do not depend on the thread count; and many threads calling one
+ * shared LSTM each get the single-threaded result.
+ */
+class ParallelForwardTest {
+
+    private static final int STEPS = 40;
+    private static final int BATCH = 17; // an odd batch: unequal parts
+    private static final int INPUT = 24;
+    private static final int HIDDEN = 48;
+
+    private static LSTM lstm(String kind) {
+        LSTM.Builder builder = LSTM.builder(INPUT, HIDDEN).numLayers(2).seed(11);
+        switch (kind) {
+            case "proj" -> builder.projSize(20);
+            case "bidirectional" -> builder.bidirectional(true);
+            default -> { }
+        }
+        LSTM lstm = builder.build();
+        lstm.eval();
+        return lstm;
+    }
+
+    /** Sequence b of a time-major (L, N, W) tensor as (L, 1, W). */
+    private static Tensor sequence(Tensor timeMajor, int b) {
+        return timeMajor.narrow(1, b, 1).copy();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "proj", "bidirectional"})
+    void eachSequenceOfASplitBatchEqualsItsOwnForwardBitForBit(String kind) {
+        LSTM lstm = lstm(kind);
+        Tensor input = Tensor.randn(3, STEPS, BATCH, INPUT);
+        Tensor h0 = Tensor.randn(4, lstm.config().numDirections() * 2, BATCH, lstm.config().outputSize());
+        Tensor c0 = Tensor.randn(5, lstm.config().numDirections() * 2, BATCH, HIDDEN);
+        LSTM.Output all = lstm.forward(input, h0, c0);
+        System.out.println(kind + ": " + Parallel.threads() + " threads");
+        for (int b = 0; b < BATCH; b++) {
+            LSTM.Output one = lstm.forward(sequence(input, b), sequence(h0, b), sequence(c0, b));
+            assertThat(one.output()).as("output of sequence " + b).isEqualTo(sequence(all.output(), b));
+            assertThat(one.hN()).as("hN of sequence " + b).isEqualTo(sequence(all.hN(), b));
+            assertThat(one.cN()).as("cN of sequence " + b).isEqualTo(sequence(all.cN(), b));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "bidirectional"})
+    void fourThreadsCallingOneSharedLstmEachGetTheSingleThreadedResult(String kind) throws Exception {
+        LSTM lstm = lstm(kind);
+        int callers = 4;
+        List<Tensor> inputs = new ArrayList<>();
+        List<LSTM.Output> expected = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            inputs.add(Tensor.randn(100 + i, STEPS, BATCH, INPUT));
+            expected.add(lstm.forward(inputs.get(i)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                int caller = i;
+                results.add(pool.submit(() -> {
+                    int calls = 0;
+                    for (int r = 0; r < 15; r++) {
+                        LSTM.Output out = lstm.forward(inputs.get(caller));
+                        assertThat(out.output()).isEqualTo(expected.get(caller).output());
+                        assertThat(out.hN()).isEqualTo(expected.get(caller).hN());
+                        assertThat(out.cN()).isEqualTo(expected.get(caller).cN());
+                        calls++;
+                    }
+                    return calls;
+                }));
+            }
+            for (Future<Integer> result : results) {
+                assertThat(result.get()).isEqualTo(15);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A batch of one with a wide hidden layer splits hidden units across threads; stepping the
+     * same sequence through a session never splits, so the two must agree bit for bit. 200 is not
+     * a multiple of the vector width: the last slice holds a partial panel.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {256, 200})
+    void aHiddenUnitSplitForwardEqualsSteppingBitForBit(int hidden) {
+        LSTM lstm = LSTM.builder(INPUT, hidden).numLayers(2).seed(13).build();
+        lstm.eval();
+        int steps = 20;
+        Tensor input = Tensor.randn(6, steps, 1, INPUT);
+        LSTM.StatefulOutput full = lstm.forward(input, lstm.zeroState(1));
+        InferenceSession session = lstm.newSession(1);
+        LSTMState state = lstm.zeroState(1);
+        for (int t = 0; t < steps; t++) {
+            Tensor y = session.step(input.narrow(0, t, 1).reshape(1, INPUT), state);
+            assertThat(y).as("step " + t).isEqualTo(full.output().narrow(0, t, 1).reshape(1, hidden));
+        }
+        assertThat(state).isEqualTo(full.state());
+    }
+}
