@@ -136,7 +136,7 @@ public final class ScalingSweep {
 
     /** Share of the machine used by other processes above which a point is measured again. */
     private static final double BUSY_OTHERS = 0.1;
-    private static final int MAX_RETRIES = 2;
+    private static final int MAX_RETRIES = 1;
 
     private static volatile Object sink;
 

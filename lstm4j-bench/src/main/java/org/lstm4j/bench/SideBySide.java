@@ -16,6 +16,7 @@ import org.lstm4j.autograd.Variable;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.Parallel;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
@@ -147,9 +148,10 @@ public final class SideBySide {
         String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
         MatrixKernels kernels = Kernels.matrix();
-        System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, 1 thread%n"
+        System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, %d threads (-D%s)%n"
                 + "load     %s (1/5/15-min load average before; other processes skew every number below)%n",
-                date, jdk, cpuModel(), cores, kernels.name(), loadAverage());
+                date, jdk, cpuModel(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
+                loadAverage());
 
         CpuShare peakCpu = new CpuShare();
         double peakOne = FmaPeak.measure(1, options.quick() ? 1 : 3);

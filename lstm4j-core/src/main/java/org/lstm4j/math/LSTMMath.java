@@ -113,36 +113,53 @@ public final class LSTMMath {
      * {@link #recurrenceForward} for every sequence but only the hidden units of W_hh's
      * gate-interleaved panels [fromPanel, toPanel), i.e. units [fromPanel·lanes,
      * min(H, toPanel·lanes)), for a layer without projections (P = H). Parts that together cover
-     * every panel run at once, one per thread, and meet at {@code barrier} twice per step: once all
-     * have read h_{t−1}, and once all have written h_t. Each unit gets exactly the bits the
-     * unsplit recurrence gives it (the product and the cell math are per column and per lane, and
-     * split points are whole vectors).
+     * every panel run at once, one per thread, and meet at {@code barrier} once per step. h
+     * alternates between {@code h} and {@code hSpare}: a step reads all of one and each part
+     * writes its units of the other, so after the barrier every part sees the whole h_t. Each unit
+     * gets exactly the bits the unsplit recurrence gives it (the product and the cell math are per
+     * column and per lane, and split points are whole vectors).
+     *
+     * @param h      (N, H) in: h_0; out: final h, as in {@link #recurrenceForward}
+     * @param hSpare (N, H) scratch, shared by the parts
      */
     public static void recurrenceForwardUnits(MatrixKernels kernels, PointwiseKernels pointwise, int hidden,
                                               int[] batchSizes, int[] stepOffsets, boolean reverse,
                                               int fromPanel, int toPanel, Parallel.Barrier barrier,
-                                              float[] gates, PackedMatrix wHh, float[] h, float[] c,
+                                              float[] gates, PackedMatrix wHh, float[] h, float[] hSpare, float[] c,
                                               float[] out, int outOffset, int outStride, float[] cAll) {
         int steps = batchSizes.length;
+        int batch = batchSizes[0];
         int g4 = 4 * hidden;
         int from = fromPanel * wHh.lanes();
         int to = Math.min(hidden, toPanel * wHh.lanes());
+        float[] hIn = h;
+        float[] hOut = hSpare;
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             int live = batchSizes[t];
             int row0 = stepOffsets[t];
             // gates(live, units of 4H) += h(live, H) · W_hh(units of 4H, H)ᵀ
-            kernels.multAddTransBPackedPanels(live, h, 0, hidden, wHh, fromPanel, toPanel, gates, row0 * g4, g4);
-            barrier.await();
+            kernels.multAddTransBPackedPanels(live, hIn, 0, hidden, wHh, fromPanel, toPanel, gates, row0 * g4, g4);
             for (int b = 0; b < live; b++) {
                 int row = row0 + b;
-                pointwise.cellForward(hidden, from, to, gates, row * g4, c, b * hidden, h, b * hidden);
+                pointwise.cellForward(hidden, from, to, gates, row * g4, c, b * hidden, hOut, b * hidden);
                 if (cAll != null) {
                     System.arraycopy(c, b * hidden + from, cAll, row * hidden + from, to - from);
                 }
-                System.arraycopy(h, b * hidden + from, out, row * outStride + outOffset + from, to - from);
+                System.arraycopy(hOut, b * hidden + from, out, row * outStride + outOffset + from, to - from);
+            }
+            for (int b = live; b < batch; b++) { // sequences not live at this step keep their h
+                System.arraycopy(hIn, b * hidden + from, hOut, b * hidden + from, to - from);
             }
             barrier.await();
+            float[] swap = hIn;
+            hIn = hOut;
+            hOut = swap;
+        }
+        if (hIn != h) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(hIn, b * hidden + from, h, b * hidden + from, to - from);
+            }
         }
     }
 

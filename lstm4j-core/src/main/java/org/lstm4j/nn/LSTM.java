@@ -61,7 +61,13 @@ import org.lstm4j.tensor.Tensor;
  * }</pre>
  *
  * <p>Thread safety: {@code forward} does not modify the module (outside training-mode dropout's
- * random stream), so one instance in evaluation mode may serve many threads.
+ * random stream), so one instance in evaluation mode may serve many threads. Large calls are
+ * split across lstm4j's worker threads ({@code -Dlstm4j.threads=N}, default: available
+ * processors) with bit-identical results.
+ *
+ * <p>Weights are laid out once for the matrix kernels and laid out again when a parameter's
+ * {@link Parameter#version()} moves (optimizers and {@code loadStateDict} bump it). Code that
+ * writes parameter values directly must call {@link Parameter#markChanged()} afterwards.
  */
 public final class LSTM extends Module {
 
@@ -873,11 +879,12 @@ public final class LSTM extends Module {
                 if (unitParts > 1) {
                     // Few sequences: each thread owns a slice of hidden units, meeting after every step.
                     Parallel.Barrier barrier = new Parallel.Barrier(unitParts);
+                    float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
                     Parallel.run(unitParts, part -> {
                         try {
                             LSTMMath.recurrenceForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets,
                                     reverse, Parallel.from(panels, unitParts, part),
-                                    Parallel.from(panels, unitParts, part + 1), barrier, g, p.wHh(), hState, cState,
+                                    Parallel.from(panels, unitParts, part + 1), barrier, g, p.wHh(), hState, hSpare, cState,
                                     o, reverse ? projected : 0, width, cRows);
                         } catch (RuntimeException | Error e) {
                             barrier.breakBarrier();

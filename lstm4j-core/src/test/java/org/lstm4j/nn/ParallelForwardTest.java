@@ -116,4 +116,30 @@ class ParallelForwardTest {
         }
         assertThat(state).isEqualTo(full.state());
     }
+
+    /** The hidden-unit split on a packed batch: sequences drop out while the others go on. */
+    @org.junit.jupiter.api.Test
+    void aHiddenUnitSplitPackedForwardEqualsSteppingEachSequence() {
+        int hidden = 256;
+        LSTM lstm = LSTM.builder(INPUT, hidden).numLayers(2).seed(17).build();
+        lstm.eval();
+        int[] lengths = {20, 13, 6};
+        List<Tensor> sequences = new ArrayList<>();
+        for (int b = 0; b < lengths.length; b++) {
+            sequences.add(Tensor.randn(20 + b, lengths[b], INPUT));
+        }
+        LSTM.PackedOutput out = lstm.forward(org.lstm4j.nn.utils.Rnn.packSequence(sequences, true), null, null);
+        Tensor padded = org.lstm4j.nn.utils.Rnn.padPackedSequence(out.output(), false, 0f, null).padded();
+        for (int b = 0; b < lengths.length; b++) {
+            InferenceSession session = lstm.newSession(1);
+            LSTMState state = lstm.zeroState(1);
+            for (int t = 0; t < lengths[b]; t++) {
+                Tensor y = session.step(sequences.get(b).narrow(0, t, 1), state);
+                assertThat(y).as("sequence %d step %d", b, t).isEqualTo(padded.narrow(0, t, 1).narrow(1, b, 1)
+                        .reshape(1, hidden));
+            }
+            assertThat(state.h()).as("hN of sequence " + b).isEqualTo(sequence(out.hN(), b));
+            assertThat(state.c()).as("cN of sequence " + b).isEqualTo(sequence(out.cN(), b));
+        }
+    }
 }

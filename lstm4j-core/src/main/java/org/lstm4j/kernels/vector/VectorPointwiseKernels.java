@@ -58,9 +58,8 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
     /**
      * Five sections through one {@link #activate(float[], int, float[], int, int, boolean)} call
      * site: gates i, f, g, o in place, then tanh(c') into h (c' computed just before), then
-     * h ·= o. A single call site matters: C2 inlines each call site separately, and a method
-     * with two or more copies of the activation crosses its inlining node cutoff; the vector
-     * passed to the call left out is then boxed on every iteration.
+     * h ·= o. A single call site keeps this method small: C2 inlines each call site separately,
+     * and two or more copies of the activation cross its inlining node cutoff.
      */
     @Override
     public void cellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
