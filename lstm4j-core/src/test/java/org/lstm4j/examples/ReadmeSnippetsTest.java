@@ -36,7 +36,27 @@ class ReadmeSnippetsTest {
                 }
             }
         }
+        // The runnable copy of the quick start must say the same, whatever its indentation.
+        String quickStartFile = Files.readString(Path.of("..", "docs", "examples", "QuickStart.java"));
+        assertThat(stripLines(quickStartFile)).contains(stripLines(quickStart(Path.of("src", "test", "java"))));
         assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop", "streaming");
+    }
+
+    private static String quickStart(Path root) throws IOException {
+        Path file = root.resolve(Path.of("org", "lstm4j", "examples", "ReadmeQuickStartTest.java"));
+        Matcher m = BLOCK.matcher(Files.readString(file));
+        while (m.find()) {
+            if (m.group(1).equals("quickstart")) {
+                return m.group(2);
+            }
+        }
+        throw new AssertionError("no quickstart block in " + file);
+    }
+
+    private static String stripLines(String text) {
+        StringBuilder sb = new StringBuilder();
+        text.lines().forEach(l -> sb.append(l.strip()).append('\n'));
+        return sb.toString();
     }
 
     private static String dedent(String block) {
