@@ -7,7 +7,6 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -157,14 +156,14 @@ public final class ScalingSweep {
             System.exit(2);
             return;
         }
-        defaultProperty("ai.djl.offline", "true");
-        defaultProperty("ai.djl.pytorch.num_threads", "2");
-        defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
-        defaultProperty("java.awt.headless", "true");
+        Measure.defaultProperty("ai.djl.offline", "true");
+        Measure.defaultProperty("ai.djl.pytorch.num_threads", "2");
+        Measure.defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Measure.defaultProperty("java.awt.headless", "true");
 
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         String jdk = "JDK " + System.getProperty("java.runtime.version");
-        String cpu = cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        String cpu = Measure.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
         String kernels = Kernels.matrix().name();
         System.out.printf("date     %s%njdk      %s%ncpu      %s%nlstm4j   %s kernels%n", date, jdk, cpu, kernels);
 
@@ -219,8 +218,8 @@ public final class ScalingSweep {
         try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0)) {
             LSTM.Output out = lstm.forward(x, h0, c0);
             float[][] reference = torch.forwardOutputs();
-            double maxDiff = Math.max(maxAbsDiff(out.output().data(), reference[0]),
-                    Math.max(maxAbsDiff(out.hN().data(), reference[1]), maxAbsDiff(out.cN().data(), reference[2])));
+            double maxDiff = Math.max(Measure.maxAbsDiff(out.output().data(), reference[0]),
+                    Math.max(Measure.maxAbsDiff(out.hN().data(), reference[1]), Measure.maxAbsDiff(out.cN().data(), reference[2])));
 
             Runnable ours = () -> sink = lstm.forward(x, h0, c0);
             Runnable libtorch = torch::run;
@@ -229,8 +228,8 @@ public final class ScalingSweep {
             double torchNs;
             long warmupEnd = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
             do {
-                oursNs = time(ours);
-                torchNs = time(libtorch);
+                oursNs = Measure.time(ours);
+                torchNs = Measure.time(libtorch);
             } while (System.nanoTime() < warmupEnd);
             int reps = (int) Math.max(options.minReps(),
                     Math.min(5000, options.measureSeconds() * 1e9 / (oursNs + torchNs)));
@@ -239,14 +238,14 @@ public final class ScalingSweep {
             long[] torchTimes = new long[reps];
             for (int r = 0; r < reps; r++) {
                 if (r % 2 == 0) {
-                    oursTimes[r] = time(ours);
-                    torchTimes[r] = time(libtorch);
+                    oursTimes[r] = Measure.time(ours);
+                    torchTimes[r] = Measure.time(libtorch);
                 } else {
-                    torchTimes[r] = time(libtorch);
-                    oursTimes[r] = time(ours);
+                    torchTimes[r] = Measure.time(libtorch);
+                    oursTimes[r] = Measure.time(ours);
                 }
             }
-            return new Point(axis, value, config, medianMs(oursTimes), medianMs(torchTimes), maxDiff, cpu.others());
+            return new Point(axis, value, config, Measure.medianMs(oursTimes), Measure.medianMs(torchTimes), maxDiff, cpu.others());
         }
     }
 
@@ -356,45 +355,5 @@ public final class ScalingSweep {
                     p.maxAbsDiff(), 100 * p.othersCpu()));
         }
         return sb.toString();
-    }
-
-    private static long time(Runnable call) {
-        long t0 = System.nanoTime();
-        call.run();
-        return System.nanoTime() - t0;
-    }
-
-    private static double medianMs(long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-        return median / 1e6;
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalStateException("expected outputs of equal length, got " + a.length + " and " + b.length);
-        }
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    private static void defaultProperty(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return System.getProperty("os.arch");
-        }
     }
 }

@@ -140,9 +140,9 @@ public final class SideBySide {
             System.exit(2);
             return;
         }
-        defaultProperty("ai.djl.offline", "true");
-        defaultProperty("ai.djl.pytorch.num_threads", "2");
-        defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Measure.defaultProperty("ai.djl.offline", "true");
+        Measure.defaultProperty("ai.djl.pytorch.num_threads", "2");
+        Measure.defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
 
         int cores = Runtime.getRuntime().availableProcessors();
         String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
@@ -150,7 +150,7 @@ public final class SideBySide {
         MatrixKernels kernels = Kernels.matrix();
         System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, %d threads (-D%s)%n"
                 + "load     %s (1/5/15-min load average before; other processes skew every number below)%n",
-                date, jdk, cpuModel(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
+                date, jdk, Measure.cpuModel(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
                 loadAverage());
 
         CpuShare peakCpu = new CpuShare();
@@ -213,7 +213,7 @@ public final class SideBySide {
             double maxDiff = 0;
             double maxReference = 0;
             for (int i = 0; i < reference.length; i++) {
-                maxDiff = Math.max(maxDiff, maxAbsDiff(mine.get(i), reference[i]));
+                maxDiff = Math.max(maxDiff, Measure.maxAbsDiff(mine.get(i), reference[i]));
                 for (float v : reference[i]) {
                     maxReference = Math.max(maxReference, Math.abs(v));
                 }
@@ -223,8 +223,8 @@ public final class SideBySide {
             double torchNs;
             long warmupEnd = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
             do {
-                oursNs = time(ours);
-                torchNs = time(libtorch);
+                oursNs = Measure.time(ours);
+                torchNs = Measure.time(libtorch);
             } while (System.nanoTime() < warmupEnd);
             int reps = (int) Math.max(options.minReps(), Math.min(5000, options.measureSeconds() * 1e9 / (oursNs + torchNs)));
             CpuShare cpu = new CpuShare();
@@ -232,14 +232,14 @@ public final class SideBySide {
             long[] torchTimes = new long[reps];
             for (int r = 0; r < reps; r++) {
                 if (r % 2 == 0) {
-                    oursTimes[r] = time(ours);
-                    torchTimes[r] = time(libtorch);
+                    oursTimes[r] = Measure.time(ours);
+                    torchTimes[r] = Measure.time(libtorch);
                 } else {
-                    torchTimes[r] = time(libtorch);
-                    oursTimes[r] = time(ours);
+                    torchTimes[r] = Measure.time(libtorch);
+                    oursTimes[r] = Measure.time(ours);
                 }
             }
-            return new Row(config, medianMs(oursTimes), medianMs(torchTimes), maxDiff, maxReference, cpu.others());
+            return new Row(config, Measure.medianMs(oursTimes), Measure.medianMs(torchTimes), maxDiff, maxReference, cpu.others());
         }
     }
 
@@ -329,31 +329,6 @@ public final class SideBySide {
         return perCall.get(perCall.size() / 2);
     }
 
-    private static long time(Runnable call) {
-        long t0 = System.nanoTime();
-        call.run();
-        return System.nanoTime() - t0;
-    }
-
-    private static double medianMs(long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-        return median / 1e6;
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalStateException("expected outputs of equal length, got " + a.length + " and " + b.length);
-        }
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
     private static String header() {
         return String.format("%-3s %-30s %11s %11s %8s %7s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
                 "libtorch ms", "ratio", "target", "GFLOP/s", "%peak", "maxdiff", "others");
@@ -385,27 +360,12 @@ public final class SideBySide {
         return sb.append("]\n").toString();
     }
 
-    private static void defaultProperty(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
-    }
-
     private static String loadAverage() {
         try {
             String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return fields[0] + " " + fields[1] + " " + fields[2];
         } catch (IOException e) {
             return "unknown";
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return System.getProperty("os.arch");
         }
     }
 }
