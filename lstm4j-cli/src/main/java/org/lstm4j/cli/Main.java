@@ -41,6 +41,11 @@ public final class Main {
 
     private static String oneLine(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            message = "no such file: " + message;
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            message = "permission denied: " + message;
+        }
         return message.replace('\n', ' ').replace('\t', ' ');
     }
 

@@ -95,6 +95,10 @@ class ModelFileCommandsTest {
         assertThat(broken.status()).isEqualTo(1);
         assertThat(broken.err().strip()).startsWith("lstm4j: ").contains("broken.safetensors").doesNotContain("\n");
 
+        CliTestSupport missing = CliTestSupport.run("inspect", dir.resolve("absent.pt").toString());
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err().strip()).isEqualTo("lstm4j: no such file: " + dir.resolve("absent.pt"));
+
         CliTestSupport several = CliTestSupport.run("run", "--weights", CHECKPOINTS.resolve("wind_glstm_3stack.pth").toString(),
                 "--input", dir.resolve("x.npy").toString(), "--out", dir.resolve("o").toString());
         assertThat(several.status()).isEqualTo(1);
