@@ -46,6 +46,16 @@ final class Measure {
         }
     }
 
+    /**
+     * libtorch as both harnesses run it, unless the command line says otherwise: offline (the
+     * native library comes from the Maven jar), 2 intra-op threads, 1 inter-op thread.
+     */
+    static void libtorchDefaults() {
+        defaultProperty("ai.djl.offline", "true");
+        defaultProperty("ai.djl.pytorch.num_threads", "2");
+        defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+
     /** The CPU's model name from /proc/cpuinfo. */
     static String cpuModel() {
         try {

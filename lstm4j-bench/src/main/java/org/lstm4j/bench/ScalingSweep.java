@@ -156,9 +156,7 @@ public final class ScalingSweep {
             System.exit(2);
             return;
         }
-        Measure.defaultProperty("ai.djl.offline", "true");
-        Measure.defaultProperty("ai.djl.pytorch.num_threads", "2");
-        Measure.defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Measure.libtorchDefaults();
         Measure.defaultProperty("java.awt.headless", "true");
 
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));

@@ -140,9 +140,7 @@ public final class SideBySide {
             System.exit(2);
             return;
         }
-        Measure.defaultProperty("ai.djl.offline", "true");
-        Measure.defaultProperty("ai.djl.pytorch.num_threads", "2");
-        Measure.defaultProperty("ai.djl.pytorch.num_interop_threads", "1");
+        Measure.libtorchDefaults();
 
         int cores = Runtime.getRuntime().availableProcessors();
         String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
