@@ -34,7 +34,7 @@ import org.lstm4j.tensor.Tensor;
  * How lstm4j's and libtorch's inference forward times grow with sequence length L, batch N and
  * hidden size H: from a base config (L=100, N=32, I=128, H=256, 1 layer) one of them is varied
  * at a time; each point runs both libraries in this JVM on the same weights, input and initial
- * state, with interleaved repetitions (alternating which goes first), and keeps the median; a
+ * state, in alternating blocks of calls ({@link Measure#alternatingBlocks}), and keeps the median; a
  * point during which other processes were busy is measured again. Writes
  * {@code scaling-sweep.png} (one column per swept quantity: both times on top, the ratio
  * libtorch / lstm4j below) and {@code scaling-sweep.csv} (the numbers behind it) into the output
@@ -115,7 +115,7 @@ public final class ScalingSweep {
             return quick ? 4 : 10;
         }
 
-        int minReps() {
+        int minRounds() {
             return quick ? 5 : 11;
         }
     }
@@ -221,29 +221,10 @@ public final class ScalingSweep {
 
             Runnable ours = () -> sink = lstm.forward(x, h0, c0);
             Runnable libtorch = torch::run;
-            // Warm up both (JIT, libtorch's first-call setup), estimating each one's time per call.
-            double oursNs;
-            double torchNs;
-            long warmupEnd = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
-            do {
-                oursNs = Measure.time(ours);
-                torchNs = Measure.time(libtorch);
-            } while (System.nanoTime() < warmupEnd);
-            int reps = (int) Math.max(options.minReps(),
-                    Math.min(5000, options.measureSeconds() * 1e9 / (oursNs + torchNs)));
             CpuShare cpu = new CpuShare();
-            long[] oursTimes = new long[reps];
-            long[] torchTimes = new long[reps];
-            for (int r = 0; r < reps; r++) {
-                if (r % 2 == 0) {
-                    oursTimes[r] = Measure.time(ours);
-                    torchTimes[r] = Measure.time(libtorch);
-                } else {
-                    torchTimes[r] = Measure.time(libtorch);
-                    oursTimes[r] = Measure.time(ours);
-                }
-            }
-            return new Point(axis, value, config, Measure.medianMs(oursTimes), Measure.medianMs(torchTimes), maxDiff, cpu.others());
+            Measure.SideBySideTimes times = Measure.alternatingBlocks(ours, libtorch, options.warmupSeconds(),
+                    options.measureSeconds(), options.minRounds());
+            return new Point(axis, value, config, times.lstm4jMs(), times.libtorchMs(), maxDiff, cpu.others());
         }
     }
 

@@ -22,8 +22,8 @@ import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
 
 /**
- * lstm4j and libtorch side by side in one JVM: same shapes, same weights, interleaved
- * repetitions (alternating which goes first), medians. Prints this machine's measured FMA peak,
+ * lstm4j and libtorch side by side in one JVM: same shapes, same weights, alternating blocks
+ * of calls ({@link Measure#alternatingBlocks}), medians. Prints this machine's measured FMA peak,
  * the GEMM micro-kernel alone at the LSTM's shapes, and the table of issue 6's configs.
  */
 public final class SideBySide {
@@ -93,7 +93,7 @@ public final class SideBySide {
             return quick ? 3 : 20;
         }
 
-        int minReps() {
+        int minRounds() {
             return quick ? 5 : 15;
         }
     }
@@ -216,28 +216,10 @@ public final class SideBySide {
                     maxReference = Math.max(maxReference, Math.abs(v));
                 }
             }
-            // Warm up both (JIT, libtorch's first-call setup), estimating each one's time per call.
-            double oursNs;
-            double torchNs;
-            long warmupEnd = System.nanoTime() + (long) (options.warmupSeconds() * 1e9);
-            do {
-                oursNs = Measure.time(ours);
-                torchNs = Measure.time(libtorch);
-            } while (System.nanoTime() < warmupEnd);
-            int reps = (int) Math.max(options.minReps(), Math.min(5000, options.measureSeconds() * 1e9 / (oursNs + torchNs)));
             CpuShare cpu = new CpuShare();
-            long[] oursTimes = new long[reps];
-            long[] torchTimes = new long[reps];
-            for (int r = 0; r < reps; r++) {
-                if (r % 2 == 0) {
-                    oursTimes[r] = Measure.time(ours);
-                    torchTimes[r] = Measure.time(libtorch);
-                } else {
-                    torchTimes[r] = Measure.time(libtorch);
-                    oursTimes[r] = Measure.time(ours);
-                }
-            }
-            return new Row(config, Measure.medianMs(oursTimes), Measure.medianMs(torchTimes), maxDiff, maxReference, cpu.others());
+            Measure.SideBySideTimes times = Measure.alternatingBlocks(ours, libtorch, options.warmupSeconds(),
+                    options.measureSeconds(), options.minRounds());
+            return new Row(config, times.lstm4jMs(), times.libtorchMs(), maxDiff, maxReference, cpu.others());
         }
     }
 

@@ -1,16 +1,15 @@
 package org.lstm4j.kernels;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
  * Persistent daemon worker threads shared by every LSTM in the JVM, for splitting one call into
- * independent parts (batch rows, whole directions). The caller runs part 0 itself and waits for
- * the rest, so with one thread nothing is handed off.
+ * independent parts (batch rows, hidden units, whole directions). The caller runs part 0 itself
+ * and waits for the rest, so with one thread nothing is handed off.
  *
  * <pre>{@code
  * int parts = Parallel.parts(batch, minRowsPerPart);
@@ -21,22 +20,75 @@ import java.util.function.IntConsumer;
  * workers). Callers split only work whose parts do not depend on each other, and every part is
  * computed exactly as it would be alone, so results do not depend on the thread count. Any
  * number of threads may call {@link #run} at once; their parts share the workers.
+ *
+ * <p><b>Hand-off in about a microsecond.</b> A streaming step of a small LSTM takes tens of
+ * microseconds, about what waking a parked thread costs. So a worker that finishes a part keeps
+ * polling for the next one for {@link #WORKER_SPIN_NS} before it parks, and a caller waits for
+ * its parts by spinning. The price is at most that long of one core after the last call (libgomp,
+ * libtorch's thread pool, spins for milliseconds).
  */
 public final class Parallel {
 
     /** System property: threads per call, the caller included. */
     public static final String THREADS_PROPERTY = "lstm4j.threads";
 
+    /** How long an idle worker keeps polling for work before it parks. */
+    private static final long WORKER_SPIN_NS = 200_000;
+    /** Spins of a waiting thread before it starts yielding the core between checks. */
+    private static final int SPINS_BEFORE_YIELD = 1 << 10;
+
     private static final int THREADS = Math.max(1,
             Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
-    private static final ExecutorService WORKERS = THREADS == 1 ? null
-            : Executors.newFixedThreadPool(THREADS - 1, runnable -> {
-                Thread thread = new Thread(runnable, "lstm4j-worker");
-                thread.setDaemon(true);
-                return thread;
-            });
+    /** Parts waiting for a worker. */
+    private static final ConcurrentLinkedQueue<Runnable> QUEUE = new ConcurrentLinkedQueue<>();
+    private static final Worker[] WORKERS = startWorkers(THREADS - 1);
 
     private Parallel() {
+    }
+
+    private static Worker[] startWorkers(int count) {
+        Worker[] workers = new Worker[count];
+        for (int i = 0; i < count; i++) {
+            workers[i] = new Worker();
+            workers[i].start();
+        }
+        return workers;
+    }
+
+    /** Runs queued parts; polls for {@link #WORKER_SPIN_NS} when the queue empties, then parks. */
+    private static final class Worker extends Thread {
+        /** Set before the worker's last look at the queue, so a submitter that sees it unparks the worker. */
+        volatile boolean parked;
+
+        Worker() {
+            super("lstm4j-worker");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Runnable task = QUEUE.poll();
+                if (task == null) {
+                    long spinUntil = System.nanoTime() + WORKER_SPIN_NS;
+                    while ((task = QUEUE.poll()) == null && System.nanoTime() < spinUntil) {
+                        Thread.onSpinWait();
+                    }
+                }
+                if (task == null) {
+                    parked = true;
+                    task = QUEUE.poll();
+                    if (task == null) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    if (task == null) {
+                        continue;
+                    }
+                }
+                task.run();
+            }
+        }
     }
 
     /** Threads per call, the caller included. */
@@ -59,60 +111,178 @@ public final class Parallel {
      * the others on the workers; returns when all are done, rethrowing the first failure.
      */
     public static void run(int parts, IntConsumer task) {
-        if (parts <= 1 || WORKERS == null) {
+        if (parts <= 1 || WORKERS.length == 0) {
             for (int part = 0; part < parts; part++) {
                 task.accept(part);
             }
             return;
         }
-        Future<?>[] others = new Future<?>[parts - 1];
+        AtomicInteger pending = new AtomicInteger(parts - 1);
+        Throwable[] failures = new Throwable[parts];
         for (int part = 1; part < parts; part++) {
             int p = part;
-            others[part - 1] = WORKERS.submit(() -> task.accept(p));
+            QUEUE.offer(() -> {
+                try {
+                    task.accept(p);
+                } catch (Throwable t) {
+                    failures[p] = t;
+                } finally {
+                    pending.decrementAndGet(); // publishes failures[p] to the caller
+                }
+            });
         }
-        RuntimeException failure = null;
+        wakeParkedWorkers();
         try {
             task.accept(0);
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (Throwable t) {
+            failures[0] = t;
         }
-        for (Future<?> other : others) {
-            try {
-                other.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while waiting for lstm4j workers", e);
-                }
+        awaitPending(pending);
+        rethrowFirst(failures);
+    }
+
+    private static void wakeParkedWorkers() {
+        for (Worker worker : WORKERS) {
+            if (worker.parked) {
+                LockSupport.unpark(worker);
             }
         }
-        if (failure != null) {
-            throw failure;
+    }
+
+    /** Spins until {@code pending} reaches 0, running queued parts meanwhile rather than just waiting. */
+    private static void awaitPending(AtomicInteger pending) {
+        int spins = 0;
+        while (pending.get() > 0) {
+            Runnable queued = QUEUE.poll();
+            if (queued != null) {
+                queued.run();
+            } else if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** Throws the first failure (unchecked as is, checked wrapped) and clears them all. */
+    private static void rethrowFirst(Throwable[] failures) {
+        Throwable first = null;
+        for (int i = 0; i < failures.length; i++) {
+            if (first == null) {
+                first = failures[i];
+            }
+            failures[i] = null;
+        }
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
+        }
+    }
+
+    /** A part of {@link #runTogether}: part {@code part} of {@code parts}, meeting the others at {@code barrier}. */
+    @FunctionalInterface
+    public interface TogetherTask {
+        void run(int part, int parts, Barrier barrier);
+    }
+
+    /**
+     * Held while parts that wait for each other run; guards the state of that one call below,
+     * which is reused so that a streaming step allocates nothing.
+     */
+    private static final ReentrantLock TOGETHER = new ReentrantLock();
+    private static final Barrier TOGETHER_BARRIER = new Barrier(1);
+    private static final AtomicInteger TOGETHER_PENDING = new AtomicInteger();
+    private static final Throwable[] TOGETHER_FAILURES = new Throwable[THREADS];
+    private static final Runnable[] TOGETHER_PARTS = new Runnable[THREADS];
+    private static TogetherTask togetherTask;
+    private static int togetherParts;
+
+    static {
+        for (int part = 1; part < THREADS; part++) {
+            int p = part;
+            TOGETHER_PARTS[part] = () -> runTogetherPart(p);
         }
     }
 
     /**
-     * A reusable spinning barrier for the parts of one {@link #run} call that must meet after
+     * Runs parts that must all run at the same time because they meet at a {@link Barrier}, e.g.
+     * once per time step. Up to {@code parts} parts (at most {@link #threads()}), one such call at
+     * a time in the JVM: a call that finds another one running gets one part (the caller alone),
+     * because parts of two barrier calls waiting on each other's queued parts could deadlock.
+     * {@code task} therefore must work for any part count, which it is told. Allocates nothing.
+     */
+    public static void runTogether(int parts, TogetherTask task) {
+        if (parts <= 1 || WORKERS.length == 0 || !TOGETHER.tryLock()) {
+            task.run(0, 1, Barrier.ALONE);
+            return;
+        }
+        try {
+            togetherTask = task;
+            togetherParts = Math.min(parts, THREADS);
+            TOGETHER_BARRIER.reset(togetherParts);
+            TOGETHER_PENDING.set(togetherParts - 1);
+            for (int part = 1; part < togetherParts; part++) {
+                QUEUE.offer(TOGETHER_PARTS[part]); // publishes the fields above to the worker
+            }
+            wakeParkedWorkers();
+            runTogetherPart(0);
+            awaitPending(TOGETHER_PENDING);
+            togetherTask = null;
+            rethrowFirst(TOGETHER_FAILURES);
+        } finally {
+            TOGETHER.unlock();
+        }
+    }
+
+    /** Part {@code part} of the running {@link #runTogether} call; a failure releases the others' barrier waits. */
+    private static void runTogetherPart(int part) {
+        try {
+            togetherTask.run(part, togetherParts, TOGETHER_BARRIER);
+        } catch (Throwable t) {
+            TOGETHER_FAILURES[part] = t;
+            TOGETHER_BARRIER.broken = true;
+        } finally {
+            if (part > 0) {
+                TOGETHER_PENDING.decrementAndGet(); // publishes the failure to the caller
+            }
+        }
+    }
+
+    /**
+     * A reusable spinning barrier for the parts of one {@link #runTogether} call that meet after
      * every time step (a step takes microseconds, far less than parking and waking a thread).
-     * A failing part calls {@link #breakBarrier} so the others stop waiting.
+     * When a part fails, the others stop waiting with an exception.
      */
     public static final class Barrier {
-        private static final int SPINS_BEFORE_YIELD = 1 << 10;
-        private final int parties;
+        /** The barrier of a call that runs as one part: never waits. */
+        static final Barrier ALONE = new Barrier(1);
+
+        private int parties;
         private final AtomicInteger arrived = new AtomicInteger();
         private volatile int generation;
         private volatile boolean broken;
 
-        public Barrier(int parties) {
+        private Barrier(int parties) {
             this.parties = parties;
+        }
+
+        /** For the next call: no one may be waiting. */
+        private void reset(int parties) {
+            this.parties = parties;
+            arrived.set(0);
+            broken = false;
         }
 
         /** Waits until all parties have arrived. */
         public void await() {
+            if (parties == 1) {
+                return;
+            }
             int current = generation;
             if (arrived.incrementAndGet() == parties) {
                 // The others wait for the generation to move, so none re-enters before the reset.
@@ -131,11 +301,6 @@ public final class Parallel {
                     Thread.yield();
                 }
             }
-        }
-
-        /** Releases every waiting party with an exception; for a part that failed. */
-        public void breakBarrier() {
-            broken = true;
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.lstm4j.math;
 
+import java.util.Arrays;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PackedMatrix;
 import org.lstm4j.kernels.Parallel;
@@ -31,7 +32,8 @@ public final class LSTMMath {
 
     /**
      * The input projection for all timesteps at once, hoisted out of the time loop, for rows
-     * [from, to): gates(R, 4H) = x(R, I) · W_ih(4H, I)ᵀ + b_ih + b_hh. Rows are independent, so
+     * [from, to): gates(R, 4H) = (b_ih + b_hh) + x(R, I) · W_ih(4H, I)ᵀ, each element one chain
+     * starting from the bias (no separate pass over the gates for it). Rows are independent, so
      * disjoint ranges may run on different threads at once.
      *
      * @param wIh W_ih (4H, I) packed by {@code kernels} ({@link MatrixKernels#packGates})
@@ -42,14 +44,18 @@ public final class LSTMMath {
                                        float[] x, PackedMatrix wIh, float[] bIh, float[] bHh, float[] gates) {
         int g4 = 4 * hidden;
         int inputSize = wIh.cols();
-        kernels.multTransBPacked(to - from, x, from * inputSize, inputSize, wIh, gates, from * g4, g4, false);
         if (bIh != null) {
             for (int r = from; r < to; r++) {
-                int off = r * g4;
-                for (int j = 0; j < g4; j++) {
-                    gates[off + j] += bIh[j] + bHh[j];
-                }
+                startWithBias(gates, r * g4, 0, g4, bIh, bHh);
             }
+        }
+        kernels.multTransBPacked(to - from, x, from * inputSize, inputSize, wIh, gates, from * g4, g4, bIh != null);
+    }
+
+    /** gates[off + j] = b_ih[j] + b_hh[j] for j in [from, to): where each gate's chain starts. */
+    private static void startWithBias(float[] gates, int off, int from, int to, float[] bIh, float[] bHh) {
+        for (int j = from; j < to; j++) {
+            gates[off + j] = bIh[j] + bHh[j];
         }
     }
 
@@ -110,28 +116,46 @@ public final class LSTMMath {
     }
 
     /**
-     * {@link #recurrenceForward} for every sequence but only the hidden units of W_hh's
-     * gate-interleaved panels [fromPanel, toPanel), i.e. units [fromPanel·lanes,
-     * min(H, toPanel·lanes)), for a layer without projections (P = H). Parts that together cover
-     * every panel run at once, one per thread, and meet at {@code barrier} once per step. h
-     * alternates between {@code h} and {@code hSpare}: a step reads all of one and each part
-     * writes its units of the other, so after the barrier every part sees the whole h_t. Each unit
-     * gets exactly the bits the unsplit recurrence gives it (the product and the cell math are per
-     * column and per lane, and split points are whole vectors).
+     * {@link #inputProjection} and then {@link #recurrenceForward} for every sequence but only the
+     * hidden units of the gate-interleaved panels [fromPanel, toPanel) of W_ih and W_hh, i.e. units
+     * [fromPanel·lanes, min(H, toPanel·lanes)), for a layer without projections (P = H). Parts
+     * that together cover every panel run at once, one per thread, and meet at {@code barrier}
+     * once per step; each reads only its own slices of W_ih and W_hh, so on a small batch they stay
+     * in that core's cache from call to call. h alternates between {@code h} and {@code hSpare}: a
+     * step reads all of one and each part writes its units of the other, so after the barrier
+     * every part sees the whole h_t. Each unit gets exactly the bits the unsplit functions give it
+     * (the products and the cell math are per column and per lane, and split points are whole
+     * vectors).
      *
+     * @param x      (R, I) the layer input
+     * @param gates  (R, 4H) scratch; the part's units are overwritten
      * @param h      (N, H) in: h_0; out: final h, as in {@link #recurrenceForward}
      * @param hSpare (N, H) scratch, shared by the parts
      */
-    public static void recurrenceForwardUnits(MatrixKernels kernels, PointwiseKernels pointwise, int hidden,
-                                              int[] batchSizes, int[] stepOffsets, boolean reverse,
-                                              int fromPanel, int toPanel, Parallel.Barrier barrier,
-                                              float[] gates, PackedMatrix wHh, float[] h, float[] hSpare, float[] c,
-                                              float[] out, int outOffset, int outStride, float[] cAll) {
+    public static void layerForwardUnits(MatrixKernels kernels, PointwiseKernels pointwise, int hidden,
+                                         int[] batchSizes, int[] stepOffsets, boolean reverse,
+                                         int fromPanel, int toPanel, Parallel.Barrier barrier,
+                                         float[] x, PackedMatrix wIh, float[] bIh, float[] bHh,
+                                         float[] gates, PackedMatrix wHh, float[] h, float[] hSpare, float[] c,
+                                         float[] out, int outOffset, int outStride, float[] cAll) {
         int steps = batchSizes.length;
         int batch = batchSizes[0];
         int g4 = 4 * hidden;
         int from = fromPanel * wHh.lanes();
         int to = Math.min(hidden, toPanel * wHh.lanes());
+        int rows = stepOffsets[steps - 1] + batchSizes[steps - 1];
+        // gates(R, units of 4H) = (b_ih + b_hh) + x(R, I) · W_ih(units of 4H, I)ᵀ, as inputProjection
+        for (int r = 0; r < rows; r++) {
+            for (int gate = 0; gate < 4; gate++) {
+                int unit0 = gate * hidden;
+                if (bIh != null) {
+                    startWithBias(gates, r * g4, unit0 + from, unit0 + to, bIh, bHh);
+                } else {
+                    Arrays.fill(gates, r * g4 + unit0 + from, r * g4 + unit0 + to, 0f);
+                }
+            }
+        }
+        kernels.multAddTransBPackedPanels(rows, x, 0, wIh.cols(), wIh, fromPanel, toPanel, gates, 0, g4);
         float[] hIn = h;
         float[] hOut = hSpare;
         for (int s = 0; s < steps; s++) {
@@ -168,22 +192,33 @@ public final class LSTMMath {
      * rows: dW_ih(4H, I) += dGates(R, 4H)ᵀ · x(R, I); db_ih and db_hh (4H) += column sums of
      * dGates; dx(R, I) (+)= dGates · W_ih.
      *
+     * <p>Computes part {@code part} of {@code parts}: gate rows [Parallel.from(4H, parts, part),
+     * Parallel.from(4H, parts, part + 1)) of dW_ih, db_ih and db_hh, and rows [Parallel.from(R,
+     * parts, part), Parallel.from(R, parts, part + 1)) of dx. Each element belongs to one part and
+     * is the same chain of multiply-adds (over rows, or over gates for dx, in order) whatever the
+     * split, so parts may run on different threads at once and the result does not depend on how
+     * many there are.
+     *
      * @param dGates (R, 4H) gradient of the pre-activation gates, from {@link #recurrenceBackward}
      * @param dBIh   (4H) or null when the layer has no bias
      * @param dBHh   (4H) or null when the layer has no bias
      * @param dx     (R, I), or null when the input needs no gradient
      * @param accumulateDx add to dx (a second direction reading the same input) instead of overwriting it
      */
-    public static void inputProjectionBackward(MatrixKernels kernels, int rows, int inputSize, int hidden,
-                                               float[] dGates, float[] x, float[] wIh,
+    public static void inputProjectionBackward(MatrixKernels kernels, int part, int parts, int rows, int inputSize,
+                                               int hidden, float[] dGates, float[] x, float[] wIh,
                                                float[] dWIh, float[] dBIh, float[] dBHh,
                                                float[] dx, boolean accumulateDx) {
         int g4 = 4 * hidden;
-        kernels.multTransA(g4, inputSize, rows, dGates, 0, g4, x, 0, inputSize, dWIh, 0, inputSize, true);
+        int gateFrom = Parallel.from(g4, parts, part);
+        int gateTo = Parallel.from(g4, parts, part + 1);
+        // dW_ih(part's gate rows, I) += dGates(R, those gate columns)ᵀ · x(R, I)
+        kernels.multTransA(gateTo - gateFrom, inputSize, rows, dGates, gateFrom, g4, x, 0, inputSize,
+                dWIh, gateFrom * inputSize, inputSize, true);
         if (dBIh != null) {
             for (int r = 0; r < rows; r++) {
                 int off = r * g4;
-                for (int j = 0; j < g4; j++) {
+                for (int j = gateFrom; j < gateTo; j++) {
                     float d = dGates[off + j];
                     dBIh[j] += d;
                     dBHh[j] += d;
@@ -191,97 +226,165 @@ public final class LSTMMath {
             }
         }
         if (dx != null) {
-            kernels.mult(rows, inputSize, g4, dGates, 0, g4, wIh, 0, inputSize, dx, 0, inputSize, accumulateDx);
+            int rowFrom = Parallel.from(rows, parts, part);
+            int rowTo = Parallel.from(rows, parts, part + 1);
+            // dx(part's rows, I) (+)= dGates(those rows, 4H) · W_ih(4H, I)
+            kernels.mult(rowTo - rowFrom, inputSize, g4, dGates, rowFrom * g4, g4, wIh, 0, inputSize,
+                    dx, rowFrom * inputSize, inputSize, accumulateDx);
         }
     }
 
     /**
-     * Backward of {@link #recurrenceForward} for one direction: walks the steps in the opposite
-     * order, carrying dh and dc. Per step only dh·W_hh (and, with projections, dh·W_hr) is a
-     * product; dW_hh and dW_hr are single products over all rows after the loop.
+     * Backward of {@link #recurrenceForward} for one direction and the sequences (batch rows)
+     * [from, to): walks the steps in the opposite order, carrying dh and dc. Sequences never read
+     * each other's dh or dc, so disjoint ranges may run on different threads at once, and a row's
+     * numbers do not depend on the range it was run in. Per step only dh·W_hh (and, with
+     * projections, dh·W_hr) is a product; the weight gradients are products over all rows once
+     * every range is done ({@link #recurrenceWeightsBackward}, {@link #inputProjectionBackward}).
      *
      * <p>Packed batches need no special case: a sequence that is not live at a step keeps its dh and
      * dc untouched, exactly as the forward pass kept its h and c, so dh_n enters at each sequence's
      * own last step and dh_0 leaves at its first.
      *
-     * @param gates     (R, 4H) activated gates i, f, g, o, as {@link #recurrenceForward} left them
-     * @param cAll      (R, H) c_t per row
-     * @param hCellAll  (R, H) o ⊙ tanh(c_t) per row, with projections; null without
-     * @param hOut      h_t of row r at {@code hOut[r * hOutStride + hOutOffset + 0..P)} (the forward
-     *                  output before any dropout)
-     * @param h0        (N, P) initial h
-     * @param c0        (N, H) initial c
-     * @param dOut      dL/dh_t of row r at {@code dOut[r * dOutStride + dOutOffset + 0..P)}, or null
-     * @param dh        (N, P) in: dL/dh_n; out: dL/dh_0
-     * @param dc        (N, H) in: dL/dc_n; out: dL/dc_0
-     * @param dGates    (R, 4H) out: dL/d(pre-activation gates), overwritten
-     * @param dWHh      (4H, P) accumulated
-     * @param dWHr      (P, H) accumulated, with projections; null without
+     * @param gates  (R, 4H) activated gates i, f, g, o, as {@link #recurrenceForward} left them
+     * @param cAll   (R, H) c_t per row
+     * @param c0     (N, H) initial c
+     * @param dOut   dL/dh_t of row r at {@code dOut[r * dOutStride + dOutOffset + 0..P)}, or null
+     * @param dh     (N, P) in: dL/dh_n; out: dL/dh_0 (only the range's sequences are touched)
+     * @param dc     (N, H) in: dL/dc_n; out: dL/dc_0
+     * @param dGates (R, 4H) out: dL/d(pre-activation gates) of the range's rows, overwritten; may be
+     *               {@code gates} itself, as a row's gates are read only by the cell backward that
+     *               replaces them
+     * @param dhRows (R, P) out: dL/dh_t of the range's rows, for dW_hr, with projections; null without
      */
     public static void recurrenceBackward(MatrixKernels kernels, PointwiseKernels pointwise, int hidden, int projected,
-                                          int[] batchSizes, int[] stepOffsets, boolean reverse,
-                                          float[] gates, float[] cAll, float[] hCellAll,
-                                          float[] hOut, int hOutOffset, int hOutStride,
-                                          float[] h0, float[] c0, float[] wHh, float[] wHr,
+                                          int[] batchSizes, int[] stepOffsets, boolean reverse, int from, int to,
+                                          float[] gates, float[] cAll, float[] c0, float[] wHh, float[] wHr,
                                           float[] dOut, int dOutOffset, int dOutStride,
-                                          float[] dh, float[] dc, float[] dGates,
-                                          float[] dWHh, float[] dWHr) {
+                                          float[] dh, float[] dc, float[] dGates, float[] dhRows) {
         int steps = batchSizes.length;
         int g4 = 4 * hidden;
-        int rows = stepOffsets[steps - 1] + batchSizes[steps - 1];
-        int maxLive = maxOf(batchSizes);
-        float[] dhStep = new float[maxLive * projected]; // (N, P) dL/dh_t: recurrent part + output part
-        float[] dhCell = wHr == null ? dhStep : new float[maxLive * hidden]; // (N, H) dL/d(o ⊙ tanh(c_t))
-        float[] dhRows = wHr == null ? null : new float[rows * projected]; // (R, P) dL/dh_t per row, for dW_hr
-        float[] tanhC = new float[maxLive * hidden]; // (N, H) tanh(c_t), by the forward's own tanh kernel
+        // dL/d(o ⊙ tanh(c_t)) of sequence b at (b - cellBase)·H: dh itself without projections (P = H),
+        // else (to - from, H) scratch for dh·W_hr
+        float[] dhCell = wHr == null ? dh : new float[(to - from) * hidden];
+        int cellBase = wHr == null ? 0 : from;
+        float[] tanhC = new float[hidden]; // (H) tanh(c_t) of one row, by the forward's own tanh kernel, row by row
         for (int s = 0; s < steps; s++) {
             int t = reverse ? s : steps - 1 - s;
-            int live = batchSizes[t];
-            int row0 = stepOffsets[t];
-            System.arraycopy(dh, 0, dhStep, 0, live * projected);
-            if (dOut != null) {
+            int live = Math.min(batchSizes[t], to) - from;
+            if (live <= 0) {
+                continue;
+            }
+            int row0 = stepOffsets[t] + from;
+            if (dOut != null) { // dL/dh_t: what reached h_t from step t + 1 (dh) plus what reached it as output
                 for (int b = 0; b < live; b++) {
                     int src = (row0 + b) * dOutStride + dOutOffset;
+                    int dst = (from + b) * projected;
                     for (int j = 0; j < projected; j++) {
-                        dhStep[b * projected + j] += dOut[src + j];
+                        dh[dst + j] += dOut[src + j];
                     }
                 }
             }
             if (wHr != null) {
-                System.arraycopy(dhStep, 0, dhRows, row0 * projected, live * projected);
-                // dhCell(live, H) = dhStep(live, P) · W_hr(P, H)
-                kernels.mult(live, hidden, projected, dhStep, 0, projected, wHr, 0, hidden, dhCell, 0, hidden, false);
+                System.arraycopy(dh, from * projected, dhRows, row0 * projected, live * projected);
+                // dhCell(live, H) = dh(live, P) · W_hr(P, H)
+                kernels.mult(live, hidden, projected, dh, from * projected, projected, wHr, 0, hidden,
+                        dhCell, 0, hidden, false);
             }
-            pointwise.tanh(cAll, row0 * hidden, tanhC, 0, live * hidden);
-            for (int b = 0; b < live; b++) {
-                int row = row0 + b;
+            for (int b = from; b < from + live; b++) {
+                int row = row0 + b - from;
                 int prev = previousRow(t, b, reverse, batchSizes, stepOffsets);
                 float[] cPrev = prev < 0 ? c0 : cAll;
                 int cPrevOff = prev < 0 ? b * hidden : prev * hidden;
-                cellBackward(hidden, gates, row * g4, tanhC, b * hidden, cPrev, cPrevOff,
-                        dhCell, b * hidden, dc, b * hidden, dGates, row * g4);
+                pointwise.tanh(cAll, row * hidden, tanhC, 0, hidden);
+                cellBackward(hidden, gates, row * g4, tanhC, 0, cPrev, cPrevOff,
+                        dhCell, (b - cellBase) * hidden, dc, b * hidden, dGates, row * g4);
             }
             // dh(live, P) = dGates(live, 4H) · W_hh(4H, P): the gradient reaching h_{t-1}
-            kernels.mult(live, projected, g4, dGates, row0 * g4, g4, wHh, 0, projected, dh, 0, projected, false);
+            kernels.mult(live, projected, g4, dGates, row0 * g4, g4, wHh, 0, projected,
+                    dh, from * projected, projected, false);
         }
-        float[] hPrev = new float[rows * projected]; // (R, P) the h each row's step started from
+    }
+
+    /**
+     * The recurrent weight gradients, once {@link #recurrenceBackward} has run for every sequence:
+     * dW_hh(4H, P) += dGates(R, 4H)ᵀ · hPrev(R, P), where hPrev row r is the h row r's step
+     * started from (h_0 or an earlier output row), and with projections dW_hr(P, H) +=
+     * dhRows(R, P)ᵀ · hCellAll(R, H).
+     *
+     * <p>hPrev is never gathered: rows whose hPrev rows follow one another in h0 or in hOut form one
+     * product (a padded batch has two: the rows starting from h_0, and all the others), run in
+     * row order, so every element of dW_hh gets the multiply-add chain of one product over all R
+     * rows.
+     *
+     * <p>Computes part {@code part} of {@code parts}: gate rows [Parallel.from(4H, parts, part),
+     * Parallel.from(4H, parts, part + 1)) of dW_hh and rows [Parallel.from(P, parts, part), ...) of
+     * dW_hr; as in {@link #inputProjectionBackward}, the result does not depend on the split.
+     *
+     * @param dGates   (R, 4H) from {@link #recurrenceBackward}
+     * @param hOut     h_t of row r at {@code hOut[r * hOutStride + hOutOffset + 0..P)} (the forward
+     *                 output before any dropout)
+     * @param h0       (N, P) initial h
+     * @param dhRows   (R, P) from {@link #recurrenceBackward} with projections; null without
+     * @param hCellAll (R, H) o ⊙ tanh(c_t) per row with projections; null without
+     * @param dWHh     (4H, P) accumulated
+     * @param dWHr     (P, H) accumulated with projections; null without
+     */
+    public static void recurrenceWeightsBackward(MatrixKernels kernels, int part, int parts, int hidden, int projected,
+                                                 int[] batchSizes, int[] stepOffsets, boolean reverse,
+                                                 float[] dGates, float[] hOut, int hOutOffset, int hOutStride,
+                                                 float[] h0, float[] dhRows, float[] hCellAll,
+                                                 float[] dWHh, float[] dWHr) {
+        int steps = batchSizes.length;
+        int rows = stepOffsets[steps - 1] + batchSizes[steps - 1];
+        int g4 = 4 * hidden;
+        int gateFrom = Parallel.from(g4, parts, part);
+        int gateCount = Parallel.from(g4, parts, part + 1) - gateFrom;
+        // The current run: rows [runRow, runRow + runLength) whose hPrev rows are source[runOffset + i·stride]
+        int runRow = 0;
+        int runLength = 0;
+        float[] runSource = null;
+        int runOffset = 0;
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batchSizes[t]; b++) {
-                int row = stepOffsets[t] + b;
                 int prev = previousRow(t, b, reverse, batchSizes, stepOffsets);
-                if (prev < 0) {
-                    System.arraycopy(h0, b * projected, hPrev, row * projected, projected);
-                } else {
-                    System.arraycopy(hOut, prev * hOutStride + hOutOffset, hPrev, row * projected, projected);
+                float[] source = prev < 0 ? h0 : hOut;
+                int stride = prev < 0 ? projected : hOutStride;
+                int offset = prev < 0 ? b * projected : prev * hOutStride + hOutOffset;
+                if (source == runSource && offset == runOffset + runLength * stride) {
+                    runLength++;
+                    continue;
                 }
+                if (runLength > 0) {
+                    addRecurrentRun(kernels, g4, gateFrom, gateCount, projected, dGates, runRow, runLength,
+                            runSource, runOffset, runSource == h0 ? projected : hOutStride, dWHh);
+                }
+                runRow = stepOffsets[t] + b;
+                runLength = 1;
+                runSource = source;
+                runOffset = offset;
             }
         }
-        // dW_hh(4H, P) += dGates(R, 4H)ᵀ · hPrev(R, P)
-        kernels.multTransA(g4, projected, rows, dGates, 0, g4, hPrev, 0, projected, dWHh, 0, projected, true);
-        if (wHr != null) {
-            // dW_hr(P, H) += dhRows(R, P)ᵀ · hCellAll(R, H)
-            kernels.multTransA(projected, hidden, rows, dhRows, 0, projected, hCellAll, 0, hidden, dWHr, 0, hidden, true);
+        addRecurrentRun(kernels, g4, gateFrom, gateCount, projected, dGates, runRow, runLength,
+                runSource, runOffset, runSource == h0 ? projected : hOutStride, dWHh);
+        if (dWHr != null) {
+            int projFrom = Parallel.from(projected, parts, part);
+            int projTo = Parallel.from(projected, parts, part + 1);
+            // dW_hr(part's rows of P, H) += dhRows(R, those columns)ᵀ · hCellAll(R, H)
+            kernels.multTransA(projTo - projFrom, hidden, rows, dhRows, projFrom, projected, hCellAll, 0, hidden,
+                    dWHr, projFrom * hidden, hidden, true);
         }
+    }
+
+    /**
+     * dW_hh(gate rows [gateFrom, gateFrom + gateCount), P) += dGates(rows [row, row + length),
+     * those gate columns)ᵀ · hPrev(those rows, P), hPrev row i at {@code source[offset + i·stride]}.
+     */
+    private static void addRecurrentRun(MatrixKernels kernels, int g4, int gateFrom, int gateCount, int projected,
+                                        float[] dGates, int row, int length, float[] source, int offset, int stride,
+                                        float[] dWHh) {
+        kernels.multTransA(gateCount, projected, length, dGates, row * g4 + gateFrom, g4, source, offset, stride,
+                dWHh, gateFrom * projected, projected, true);
     }
 
     /**
@@ -336,13 +439,5 @@ public final class LSTMMath {
             sum += batchSizes[t];
         }
         return offsets;
-    }
-
-    private static int maxOf(int[] values) {
-        int max = 0;
-        for (int v : values) {
-            max = Math.max(max, v);
-        }
-        return max;
     }
 }

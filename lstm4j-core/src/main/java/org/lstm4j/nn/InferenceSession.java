@@ -2,6 +2,7 @@ package org.lstm4j.nn;
 
 import java.util.Objects;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
@@ -32,12 +33,15 @@ public final class InferenceSession {
     private final int maxBatch;
     // Workspace, sized for maxBatch rows.
     private final float[] gates;      // (N, 4H)
-    private final float[] layerOut;   // (N, H_out): h_t of the layer just run, input of the next
+    private final float[][] layerOut; // 2 x (N, H_out): h_t of the layer just run and of the one before
     private final float[] h;          // (N, H_out) one layer's h
+    private final float[] hSpare;     // (N, H) h_t while hidden units are split across threads, or null
     private final float[] c;          // (N, H) one layer's c
     private final float[] hCell;      // (N, H) before the projection, or null
     private final int[] liveRows = new int[1];
     private final int[] firstRow = new int[1];
+    private final UnitsStep unitsStep = new UnitsStep();
+    private float[] lastOut;          // the layerOut holding the last layer's h_t
     private Tensor output;            // (n, H_out) of the last step, reused while n stays the same
     private LSTMState gathered;       // (numLayers, k, ·) for stepStreams, reused while k stays the same
 
@@ -58,8 +62,9 @@ public final class InferenceSession {
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
         gates = new float[maxBatch * 4 * hidden];
-        layerOut = new float[maxBatch * hOut];
+        layerOut = new float[][] {new float[maxBatch * hOut], new float[maxBatch * hOut]};
         h = new float[maxBatch * hOut];
+        hSpare = config.projSize() == 0 ? new float[maxBatch * hidden] : null;
         c = new float[maxBatch * hidden];
         hCell = config.projSize() > 0 ? new float[maxBatch * hidden] : null;
     }
@@ -98,7 +103,7 @@ public final class InferenceSession {
         if (output == null || output.numel() != n * config.outputSize() || output.dim() != x.dim()) {
             output = x.dim() == 2 ? Tensor.zeros(n, config.outputSize()) : Tensor.zeros(config.outputSize());
         }
-        System.arraycopy(layerOut, 0, output.data(), 0, n * config.outputSize());
+        System.arraycopy(lastOut, 0, output.data(), 0, n * config.outputSize());
         return output;
     }
 
@@ -131,24 +136,59 @@ public final class InferenceSession {
         return y;
     }
 
-    /** Every layer for n rows; h and c are (numLayers, n, ·) and updated in place. */
+    /**
+     * Every layer for n rows; h and c are (numLayers, n, ·) and updated in place. A layer reads
+     * the previous layer's output and writes the other buffer, since with hidden units split
+     * across threads one thread may write its units of h_t while another still reads the input.
+     */
     private void run(float[] x, int n, float[] hAll, float[] cAll) {
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
         liveRows[0] = n;
+        boolean splitUnits = lstm.splitsHiddenUnits(n);
         float[] input = x;
         LSTM.PackedLayer[][] packed = lstm.packedWeights();
         for (int layer = 0; layer < config.numLayers(); layer++) {
             LSTM.LayerWeights w = lstm.layerWeights(layer);
             LSTM.PackedLayer p = packed[layer][0];
+            float[] out = layerOut[layer % 2];
             System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);
             System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
-            LSTMMath.inputProjection(kernels, 0, n, hidden, input, p.wIh(), w.bIh(), w.bHh(), gates);
-            LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n, gates,
-                    p.wHh(), p.wHr(), h, c, layerOut, 0, hOut, null, null, hCell);
+            if (splitUnits) {
+                unitsStep.set(input, w, p, out);
+                Parallel.runTogether(Parallel.parts(p.wHh().panels(), 1), unitsStep);
+            } else {
+                LSTMMath.inputProjection(kernels, 0, n, hidden, input, p.wIh(), w.bIh(), w.bHh(), gates);
+                LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n, gates,
+                        p.wHh(), p.wHr(), h, c, out, 0, hOut, null, null, hCell);
+            }
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
             System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);
-            input = layerOut;
+            input = out;
+        }
+        lastOut = input;
+    }
+
+    /** One layer's step split by hidden units ({@link LSTMMath#layerForwardUnits}); reused, so a step allocates nothing. */
+    private final class UnitsStep implements Parallel.TogetherTask {
+        private float[] input;
+        private LSTM.LayerWeights w;
+        private LSTM.PackedLayer p;
+        private float[] out;
+
+        void set(float[] input, LSTM.LayerWeights w, LSTM.PackedLayer p, float[] out) {
+            this.input = input;
+            this.w = w;
+            this.p = p;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int part, int parts, Parallel.Barrier barrier) {
+            int panels = p.wHh().panels();
+            LSTMMath.layerForwardUnits(kernels, pointwise, config.hiddenSize(), liveRows, firstRow, false,
+                    Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
+                    input, p.wIh(), w.bIh(), w.bHh(), gates, p.wHh(), h, hSpare, c, out, 0, config.outputSize(), null);
         }
     }
 

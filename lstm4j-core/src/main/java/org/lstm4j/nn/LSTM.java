@@ -303,7 +303,7 @@ public final class LSTM extends Module {
     private static final long PART_FMAS = 1L << 21;
     /**
      * Least work per time step (multiply-adds) for splitting hidden units across threads, which
-     * meet twice per step (about a microsecond each).
+     * meet once per step (about a microsecond).
      */
     private static final long STEP_PART_FMAS = 1L << 17;
     /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
@@ -544,6 +544,16 @@ public final class LSTM extends Module {
             }
         }
         return layers;
+    }
+
+    /**
+     * True when a step of {@code batch} sequences runs split by hidden units across threads
+     * ({@link LSTMMath#layerForwardUnits}): too few sequences to split them, a step big enough to
+     * pay for meeting once per step, and no projection.
+     */
+    boolean splitsHiddenUnits(int batch) {
+        return config.projSize() == 0 && Parallel.threads() > 1 && Parallel.parts(batch, MIN_SEQUENCES_PER_PART) == 1
+                && (long) batch * 4 * config.hiddenSize() * config.hiddenSize() >= STEP_PART_FMAS;
     }
 
     PointwiseKernels pointwise() {
@@ -833,73 +843,36 @@ public final class LSTM extends Module {
         int projected = config.outputSize();
         int directions = config.numDirections();
         int width = directions * projected;
-        float[] layerInput = x;
-        float[] layerOutput = null;
-        float[] gates = trace == null ? new float[rows * 4 * hidden] : null; // (R, 4H), shared when not tracing
         if (trace != null) {
             trace.start(config, batchSizes, batch, rows, h, c);
         }
-        float[] hState = new float[batch * projected];
-        float[] cState = new float[batch * hidden];
-        float[] hCell = config.projSize() > 0 ? new float[batch * hidden] : null;
         PackedLayer[][] packedLayers = packedWeights();
+        DirectionPass pass = new DirectionPass(batchSizes, stepOffsets, batch, rows, width, h, c, trace);
+        // Both directions at once, one per thread, when each is worth a thread; they share only the
+        // layer input (read) and output (disjoint columns). Each then runs on its thread alone.
+        boolean concurrentDirections = directions == 2 && Parallel.threads() > 1;
+        DirectionScratch[] scratch = new DirectionScratch[concurrentDirections ? 2 : 1];
+        for (int i = 0; i < scratch.length; i++) {
+            scratch[i] = new DirectionScratch(trace == null ? new float[rows * 4 * hidden] : null,
+                    new float[batch * projected], new float[batch * hidden],
+                    config.projSize() > 0 ? new float[batch * hidden] : null);
+        }
+        float[] layerInput = x;
+        float[] layerOutput = null;
         for (int layer = 0; layer < config.numLayers(); layer++) {
             layerOutput = new float[rows * width]; // (R, D·H_out)
             if (trace != null) {
                 trace.layerInputs[layer] = layerInput;
             }
-            for (int dir = 0; dir < directions; dir++) {
-                LayerWeights w = weights[layer][dir];
-                PackedLayer p = packedLayers[layer][dir];
-                int state = layer * directions + dir;
-                System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
-                System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
-                float[] cAll = null;
-                float[] hCellAll = null;
-                if (trace != null) {
-                    gates = trace.gates[layer][dir] = new float[rows * 4 * hidden];
-                    cAll = trace.cAll[layer][dir] = new float[rows * hidden];
-                    hCellAll = w.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
+            int l = layer;
+            float[] in = layerInput;
+            float[] out = layerOutput;
+            if (concurrentDirections && (long) rows * 4 * hidden * (config.layerInputSize(layer) + projected) >= PART_FMAS) {
+                Parallel.run(2, dir -> pass.run(l, dir, packedLayers[l][dir], in, out, scratch[dir], false));
+            } else {
+                for (int dir = 0; dir < directions; dir++) {
+                    pass.run(layer, dir, packedLayers[layer][dir], in, out, scratch[0], true);
                 }
-                float[] in = layerInput;
-                float[] g = gates;
-                int inputParts = Parallel.parts(rows, (int) Math.min(rows, PART_FMAS / ((long) 4 * hidden
-                        * config.layerInputSize(layer))) + 1);
-                Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts, part),
-                        Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(), g));
-                float[] o = layerOutput;
-                float[] cRows = cAll;
-                float[] hCellRows = hCellAll;
-                boolean reverse = dir == 1;
-                boolean worthSplitting = (long) rows * 4 * hidden * projected >= PART_FMAS;
-                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                int panels = p.wHh().panels();
-                int unitParts = worthSplitting && batchParts == 1 && p.wHr() == null
-                        && (long) batch * 4 * hidden * projected >= STEP_PART_FMAS ? Parallel.parts(panels, 1) : 1;
-                if (unitParts > 1) {
-                    // Few sequences: each thread owns a slice of hidden units, meeting after every step.
-                    Parallel.Barrier barrier = new Parallel.Barrier(unitParts);
-                    float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
-                    Parallel.run(unitParts, part -> {
-                        try {
-                            LSTMMath.recurrenceForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets,
-                                    reverse, Parallel.from(panels, unitParts, part),
-                                    Parallel.from(panels, unitParts, part + 1), barrier, g, p.wHh(), hState, hSpare, cState,
-                                    o, reverse ? projected : 0, width, cRows);
-                        } catch (RuntimeException | Error e) {
-                            barrier.breakBarrier();
-                            throw e;
-                        }
-                    });
-                } else {
-                    // Sequences never read each other's state: each thread owns a slice of them.
-                    Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
-                            projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                            Parallel.from(batch, batchParts, part + 1), g, p.wHh(), p.wHr(), hState, cState, o,
-                            reverse ? projected : 0, width, cRows, hCellRows, hCell));
-                }
-                System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
-                System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
             }
             boolean last = layer == config.numLayers() - 1;
             if (trace != null) {
@@ -923,6 +896,94 @@ public final class LSTM extends Module {
             layerInput = layerOutput;
         }
         return layerOutput;
+    }
+
+    /**
+     * Per-direction working buffers of {@link #forwardPacked}: gates (R, 4H) (null when tracing,
+     * which keeps its own per cell), h (N, P) and c (N, H) of the running step, hCell (N, H) before
+     * the projection (null without projections).
+     */
+    private record DirectionScratch(float[] gates, float[] h, float[] c, float[] hCell) {
+    }
+
+    /** One {@link #forwardPacked} call's shapes and state, for running one layer's direction at a time. */
+    private final class DirectionPass {
+        private final int[] batchSizes;
+        private final int[] stepOffsets;
+        private final int batch;
+        private final int rows;
+        private final int width;
+        /** (D·numLayers, N, H_out) and (D·numLayers, N, H_cell): in h_0, c_0; out h_n, c_n. */
+        private final float[] h;
+        private final float[] c;
+        private final Trace trace;
+
+        DirectionPass(int[] batchSizes, int[] stepOffsets, int batch, int rows, int width, float[] h, float[] c,
+                      Trace trace) {
+            this.batchSizes = batchSizes;
+            this.stepOffsets = stepOffsets;
+            this.batch = batch;
+            this.rows = rows;
+            this.width = width;
+            this.h = h;
+            this.c = c;
+            this.trace = trace;
+        }
+
+        /**
+         * Runs direction {@code dir} of {@code layer} over in (R, I) into its columns of out
+         * (R, D·H_out), and leaves its final h and c in {@link #h} and {@link #c}. With
+         * {@code mayFork} it splits the work across {@link Parallel}'s threads: by hidden units
+         * for a few sequences, else by rows (input projection) and sequences (recurrence).
+         */
+        void run(int layer, int dir, PackedLayer p, float[] in, float[] out, DirectionScratch scratch, boolean mayFork) {
+            int hidden = config.hiddenSize();
+            int projected = config.outputSize();
+            LayerWeights w = weights[layer][dir];
+            int state = layer * config.numDirections() + dir;
+            float[] hState = scratch.h();
+            float[] cState = scratch.c();
+            System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
+            System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
+            float[] gates = scratch.gates();
+            float[] cAll = null;
+            float[] hCellAll = null;
+            if (trace != null) {
+                gates = trace.gates[layer][dir] = new float[rows * 4 * hidden];
+                cAll = trace.cAll[layer][dir] = new float[rows * hidden];
+                hCellAll = w.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
+            }
+            float[] g = gates;
+            float[] cRows = cAll;
+            float[] hCellRows = hCellAll;
+            boolean reverse = dir == 1;
+            int outOffset = reverse ? projected : 0;
+            int panels = p.wHh().panels();
+            boolean worthSplitting = mayFork && (long) rows * 4 * hidden * projected >= PART_FMAS;
+            if (mayFork && splitsHiddenUnits(batch)) {
+                // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
+                // W_hh stay in its core's cache), meeting after every step.
+                float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
+                Parallel.runTogether(Parallel.parts(panels, 1), (part, parts, barrier) ->
+                        LSTMMath.layerForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets, reverse,
+                                Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
+                                in, p.wIh(), w.bIh(), w.bHh(), g, p.wHh(), hState, hSpare, cState,
+                                out, outOffset, width, cRows));
+            } else {
+                int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
+                        / ((long) 4 * hidden * config.layerInputSize(layer))) + 1);
+                Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts, part),
+                        Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(), g));
+                // Sequences never read each other's state: each thread owns a slice of them.
+                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
+                Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
+                        projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                        Parallel.from(batch, batchParts, part + 1), g, p.wHh(), p.wHr(), hState, cState, out,
+                        outOffset, width, cRows, hCellRows, scratch.hCell()));
+            }
+            System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
+            System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
+        }
     }
 
     /**
@@ -970,7 +1031,10 @@ public final class LSTM extends Module {
      * Backward of a traced {@link #forwardPacked}: accumulates every parameter's gradient into
      * its {@code gradBuffer()} and returns the gradients of the input and the initial states.
      * Layers run last to first; within a layer each direction runs {@link
-     * LSTMMath#recurrenceBackward} and then the hoisted {@link LSTMMath#inputProjectionBackward}.
+     * LSTMMath#recurrenceBackward}, each thread on a slice of the sequences as in the forward
+     * pass, and then the weight products over all rows ({@link LSTMMath#recurrenceWeightsBackward},
+     * {@link LSTMMath#inputProjectionBackward}), each thread on a slice of every output, so the
+     * gradients do not depend on the thread count.
      *
      * @param dOut (R, D·H_out) dL/d(last layer's output), or null when no gradient reached it
      * @param dh   (D·numLayers, N, H_out) in: dL/dh_n; out: dL/dh_0 (sorted batch order)
@@ -985,32 +1049,57 @@ public final class LSTM extends Module {
         int projected = config.outputSize();
         int directions = config.numDirections();
         int width = directions * projected;
-        int[] stepOffsets = LSTMMath.stepOffsets(trace.batchSizes);
-        float[] dGates = new float[rows * 4 * hidden]; // (R, 4H), reused by every layer and direction
+        int[] batchSizes = trace.batchSizes;
+        int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
+        float[] dhRows = config.projSize() > 0 ? new float[rows * projected] : null; // (R, P) dL/dh_t, for dW_hr
         float[] dhState = new float[batch * projected];
         float[] dcState = new float[batch * hidden];
+        int batchParts = (long) rows * 4 * hidden * projected >= PART_FMAS
+                ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
         float[] dLayerOutput = dOut;
         for (int layer = config.numLayers() - 1; layer >= 0; layer--) {
             int inputSize = config.layerInputSize(layer);
             float[] dLayerInput = layer > 0 ? new float[rows * inputSize] : dx; // (R, I)
+            float[] dIn = dLayerInput;
+            float[] dOutRows = dLayerOutput;
+            float[] layerInput = trace.layerInputs[layer];
+            float[] layerOutput = trace.layerOutputs[layer];
+            // dW_hh, dW_ih, dx and dW_hr, all products over the R rows
+            long productFmas = (long) rows * 4 * hidden * (projected + inputSize + (dIn == null ? 0 : inputSize))
+                    + (dhRows == null ? 0 : (long) rows * projected * hidden);
+            int productParts = (int) Math.max(1, Math.min(Parallel.threads(), productFmas / PART_FMAS));
             for (int dir = 0; dir < directions; dir++) {
                 LayerWeights w = weights[layer][dir];
                 LayerWeights g = grads[layer][dir];
                 int state = layer * directions + dir;
                 int hOff = state * batch * projected;
                 int cOff = state * batch * hidden;
+                boolean reverse = dir == 1;
+                int outOffset = dir * projected;
+                boolean addToDx = dir > 0; // the second direction reads the same input
+                float[] gates = trace.gates[layer][dir];
+                // (R, 4H) dL/d(pre-activation gates) replaces the activated gates as the backward uses
+                // them: a trace serves a single backward pass (the graph is freed by it)
+                float[] dGates = gates;
+                float[] cAll = trace.cAll[layer][dir];
+                float[] hCellAll = trace.hCellAll[layer][dir];
+                float[] h0 = Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length);
+                float[] c0 = Arrays.copyOfRange(trace.c0, cOff, cOff + dcState.length);
                 System.arraycopy(dh, hOff, dhState, 0, dhState.length);
                 System.arraycopy(dc, cOff, dcState, 0, dcState.length);
-                LSTMMath.recurrenceBackward(kernels, pointwise, hidden, projected, trace.batchSizes, stepOffsets, dir == 1,
-                        trace.gates[layer][dir], trace.cAll[layer][dir], trace.hCellAll[layer][dir],
-                        trace.layerOutputs[layer], dir * projected, width,
-                        Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length),
-                        Arrays.copyOfRange(trace.c0, cOff, cOff + dcState.length), w.wHh(), w.wHr(),
-                        dLayerOutput, dir * projected, width, dhState, dcState, dGates, g.wHh(), g.wHr());
+                Parallel.run(batchParts, part -> LSTMMath.recurrenceBackward(kernels, pointwise, hidden, projected,
+                        batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                        Parallel.from(batch, batchParts, part + 1), gates, cAll, c0, w.wHh(), w.wHr(),
+                        dOutRows, outOffset, width, dhState, dcState, dGates, dhRows));
                 System.arraycopy(dhState, 0, dh, hOff, dhState.length);
                 System.arraycopy(dcState, 0, dc, cOff, dcState.length);
-                LSTMMath.inputProjectionBackward(kernels, rows, inputSize, hidden, dGates, trace.layerInputs[layer],
-                        w.wIh(), g.wIh(), g.bIh(), g.bHh(), dLayerInput, dir > 0);
+                Parallel.run(productParts, part -> {
+                    LSTMMath.recurrenceWeightsBackward(kernels, part, productParts, hidden, projected, batchSizes,
+                            stepOffsets, reverse, dGates, layerOutput, outOffset, width, h0, dhRows, hCellAll,
+                            g.wHh(), g.wHr());
+                    LSTMMath.inputProjectionBackward(kernels, part, productParts, rows, inputSize, hidden, dGates,
+                            layerInput, w.wIh(), g.wIh(), g.bIh(), g.bHh(), dIn, addToDx);
+                });
             }
             if (layer > 0) {
                 float[] mask = trace.dropoutMasks[layer - 1];

@@ -96,18 +96,25 @@ class ParallelForwardTest {
     }
 
     /**
-     * A batch of one with a wide hidden layer splits hidden units across threads; stepping the
-     * same sequence through a session never splits, so the two must agree bit for bit. 200 is not
-     * a multiple of the vector width: the last slice holds a partial panel.
+     * A batch of one with a wide hidden layer splits hidden units across threads (forward and
+     * session steps alike); in a batch of 8 the same sequence runs unsplit, sequences spread over
+     * threads instead. All three must agree bit for bit. 200 is not a multiple of the vector
+     * width: the last slice holds a partial panel.
      */
     @ParameterizedTest
     @ValueSource(ints = {256, 200})
-    void aHiddenUnitSplitForwardEqualsSteppingBitForBit(int hidden) {
+    void aHiddenUnitSplitForwardEqualsSteppingAndTheUnsplitBatchBitForBit(int hidden) {
         LSTM lstm = LSTM.builder(INPUT, hidden).numLayers(2).seed(13).build();
         lstm.eval();
         int steps = 20;
-        Tensor input = Tensor.randn(6, steps, 1, INPUT);
+        int batch = 8;
+        Tensor inputs = Tensor.randn(6, steps, batch, INPUT);
+        Tensor input = sequence(inputs, 3);
         LSTM.StatefulOutput full = lstm.forward(input, lstm.zeroState(1));
+        LSTM.Output unsplit = lstm.forward(inputs);
+        assertThat(full.output()).isEqualTo(sequence(unsplit.output(), 3));
+        assertThat(full.state().h()).isEqualTo(sequence(unsplit.hN(), 3));
+        assertThat(full.state().c()).isEqualTo(sequence(unsplit.cN(), 3));
         InferenceSession session = lstm.newSession(1);
         LSTMState state = lstm.zeroState(1);
         for (int t = 0; t < steps; t++) {
@@ -115,6 +122,47 @@ class ParallelForwardTest {
             assertThat(y).as("step " + t).isEqualTo(full.output().narrow(0, t, 1).reshape(1, hidden));
         }
         assertThat(state).isEqualTo(full.state());
+    }
+
+    /**
+     * Sessions on four threads stepping one wide LSTM: at most one step at a time splits hidden
+     * units across threads, the others run alone; every thread gets its single-threaded result.
+     */
+    @org.junit.jupiter.api.Test
+    void sessionsOnFourThreadsSteppingAWideLstmEachGetTheirOwnResult() throws Exception {
+        int hidden = 256;
+        int steps = 200;
+        LSTM lstm = LSTM.builder(INPUT, hidden).seed(19).build();
+        lstm.eval();
+        int callers = 4;
+        List<Tensor> inputs = new ArrayList<>();
+        List<Tensor> expected = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            inputs.add(Tensor.randn(200 + i, steps, 1, INPUT));
+            expected.add(lstm.forward(inputs.get(i)).output());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                int caller = i;
+                results.add(pool.submit(() -> {
+                    InferenceSession session = lstm.newSession(1);
+                    LSTMState state = lstm.zeroState(1);
+                    for (int t = 0; t < steps; t++) {
+                        Tensor y = session.step(inputs.get(caller).narrow(0, t, 1).reshape(1, INPUT), state);
+                        assertThat(y).as("caller %d step %d", caller, t)
+                                .isEqualTo(expected.get(caller).narrow(0, t, 1).reshape(1, hidden));
+                    }
+                    return steps;
+                }));
+            }
+            for (Future<Integer> result : results) {
+                assertThat(result.get()).isEqualTo(steps);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** The hidden-unit split on a packed batch: sequences drop out while the others go on. */
