@@ -64,22 +64,35 @@ public final class LSTMMath {
      * [from, to). Sequences never read each other's state, so disjoint ranges may run on different
      * threads at once, and a row's numbers do not depend on the range it was run in.
      *
-     * @param gates    (R, 4H) in: input projection; out: activated gates i, f, g, o per row
-     * @param wHh      W_hh (4H, P) packed by {@code kernels} ({@link MatrixKernels#packGates})
-     * @param wHr      W_hr (P, H) packed by {@code kernels}, or null without projections
-     * @param h        (N, P) in: h_0; out: each sequence's final h (rows past a step's live
-     *                 prefix are left alone, which is exactly what packed sequences need)
-     * @param c        (N, H) in: c_0; out: final c
-     * @param out      receives h_t of row r at {@code out[r * outStride + outOffset + 0..P)}
-     * @param cAll     (R, H) receives c_t per row for the backward pass, or null
-     * @param hCellAll (R, H) receives o ⊙ tanh(c_t) per row (before projection), or null;
-     *                 only needed with projections
-     * @param hCell    (N, H) scratch for o ⊙ tanh(c_t) before the projection W_hr; null
-     *                 without projections
+     * <p>The input projection either was hoisted ({@link #inputProjection} over all rows, {@code
+     * x} null) or is done here step by step ({@code x} given): a step's rows are projected just
+     * before their recurrent product, so the gates never leave the cache and only one step's worth
+     * of them is needed. Both give the same bits: each gate is one chain, bias, then the x terms,
+     * then the h terms.
+     *
+     * @param x          (R, I) the layer input to project step by step, or null
+     * @param wIh        W_ih (4H, I) packed by {@code kernels}, with {@code x}
+     * @param bIh        (4H) with {@code x}, or null (no bias, or no {@code x})
+     * @param bHh        (4H) with {@code x}, or null
+     * @param gates      activated gates i, f, g, o out; in: the hoisted projection when {@code x}
+     *                   is null. (R, 4H) by row when {@code gatesByRow}, else (N, 4H) by sequence,
+     *                   holding the running step only
+     * @param wHh        W_hh (4H, P) packed by {@code kernels} ({@link MatrixKernels#packGates})
+     * @param wHr        W_hr (P, H) packed by {@code kernels}, or null without projections
+     * @param h          (N, P) in: h_0; out: each sequence's final h (rows past a step's live
+     *                   prefix are left alone, which is exactly what packed sequences need)
+     * @param c          (N, H) in: c_0; out: final c
+     * @param out        receives h_t of row r at {@code out[r * outStride + outOffset + 0..P)}
+     * @param cAll       (R, H) receives c_t per row for the backward pass, or null
+     * @param hCellAll   (R, H) receives o ⊙ tanh(c_t) per row (before projection), or null;
+     *                   only needed with projections
+     * @param hCell      (N, H) scratch for o ⊙ tanh(c_t) before the projection W_hr; null
+     *                   without projections
      */
     public static void recurrenceForward(MatrixKernels kernels, PointwiseKernels pointwise, int hidden, int projected,
                                          int[] batchSizes, int[] stepOffsets, boolean reverse, int from, int to,
-                                         float[] gates, PackedMatrix wHh, PackedMatrix wHr,
+                                         float[] x, PackedMatrix wIh, float[] bIh, float[] bHh,
+                                         float[] gates, boolean gatesByRow, PackedMatrix wHh, PackedMatrix wHr,
                                          float[] h, float[] c,
                                          float[] out, int outOffset, int outStride,
                                          float[] cAll, float[] hCellAll, float[] hCell) {
@@ -92,12 +105,24 @@ public final class LSTMMath {
                 continue;
             }
             int row0 = stepOffsets[t] + from;
+            int gate0 = gatesByRow ? row0 : from; // the gates row of sequence from
+            if (x != null) {
+                // gates(live, 4H) = (b_ih + b_hh) + x(live, I) · W_ih(4H, I)ᵀ, as inputProjection
+                if (bIh != null) {
+                    for (int r = gate0; r < gate0 + live; r++) {
+                        startWithBias(gates, r * g4, 0, g4, bIh, bHh);
+                    }
+                }
+                kernels.multTransBPacked(live, x, row0 * wIh.cols(), wIh.cols(), wIh, gates, gate0 * g4, g4,
+                        bIh != null);
+            }
             // gates(live, 4H) += h(live, P) · W_hh(4H, P)ᵀ
-            kernels.multTransBPacked(live, h, from * projected, projected, wHh, gates, row0 * g4, g4, true);
+            kernels.multTransBPacked(live, h, from * projected, projected, wHh, gates, gate0 * g4, g4, true);
             float[] hTarget = wHr == null ? h : hCell;
             for (int b = from; b < from + live; b++) {
                 int row = row0 + b - from;
-                pointwise.cellForward(hidden, 0, hidden, gates, row * g4, c, b * hidden, hTarget, b * hidden);
+                int gateRow = gate0 + b - from;
+                pointwise.cellForward(hidden, 0, hidden, gates, gateRow * g4, c, b * hidden, hTarget, b * hidden);
                 if (cAll != null) {
                     System.arraycopy(c, b * hidden, cAll, row * hidden, hidden);
                 }

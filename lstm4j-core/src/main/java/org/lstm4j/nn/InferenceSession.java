@@ -158,9 +158,9 @@ public final class InferenceSession {
                 unitsStep.set(input, w, p, out);
                 Parallel.runTogether(Parallel.parts(p.wHh().panels(), 1), unitsStep);
             } else {
-                LSTMMath.inputProjection(kernels, 0, n, hidden, input, p.wIh(), w.bIh(), w.bHh(), gates);
-                LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n, gates,
-                        p.wHh(), p.wHr(), h, c, out, 0, hOut, null, null, hCell);
+                LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n,
+                        input, p.wIh(), w.bIh(), w.bHh(), gates, false, p.wHh(), p.wHr(), h, c, out, 0, hOut,
+                        null, null, hCell);
             }
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
             System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);

@@ -853,7 +853,7 @@ public final class LSTM extends Module {
         boolean concurrentDirections = directions == 2 && Parallel.threads() > 1;
         DirectionScratch[] scratch = new DirectionScratch[concurrentDirections ? 2 : 1];
         for (int i = 0; i < scratch.length; i++) {
-            scratch[i] = new DirectionScratch(trace == null ? new float[rows * 4 * hidden] : null,
+            scratch[i] = new DirectionScratch(trace == null ? new float[batch * 4 * hidden] : null,
                     new float[batch * projected], new float[batch * hidden],
                     config.projSize() > 0 ? new float[batch * hidden] : null);
         }
@@ -899,9 +899,9 @@ public final class LSTM extends Module {
     }
 
     /**
-     * Per-direction working buffers of {@link #forwardPacked}: gates (R, 4H) (null when tracing,
-     * which keeps its own per cell), h (N, P) and c (N, H) of the running step, hCell (N, H) before
-     * the projection (null without projections).
+     * Per-direction working buffers of {@link #forwardPacked}: gates (N, 4H) of the running step
+     * (null when tracing, which keeps (R, 4H) per cell), h (N, P) and c (N, H) of the running
+     * step, hCell (N, H) before the projection (null without projections).
      */
     private record DirectionScratch(float[] gates, float[] h, float[] c, float[] hCell) {
     }
@@ -964,22 +964,36 @@ public final class LSTM extends Module {
                 // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
                 // W_hh stay in its core's cache), meeting after every step.
                 float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
+                float[] rowGates = trace != null ? g : new float[rows * 4 * hidden]; // (R, 4H)
                 Parallel.runTogether(Parallel.parts(panels, 1), (part, parts, barrier) ->
                         LSTMMath.layerForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets, reverse,
                                 Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
-                                in, p.wIh(), w.bIh(), w.bHh(), g, p.wHh(), hState, hSpare, cState,
+                                in, p.wIh(), w.bIh(), w.bHh(), rowGates, p.wHh(), hState, hSpare, cState,
                                 out, outOffset, width, cRows));
             } else {
-                int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
-                        / ((long) 4 * hidden * config.layerInputSize(layer))) + 1);
-                Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts, part),
-                        Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(), g));
-                // Sequences never read each other's state: each thread owns a slice of them.
+                // Sequences never read each other's state: each thread owns a slice of them. With
+                // enough sequences per slice each step projects its own rows of x just before its
+                // recurrent product (the gates stay in cache); else the projection is hoisted out
+                // of the time loop, split by rows.
                 int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
-                        projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                        Parallel.from(batch, batchParts, part + 1), g, p.wHh(), p.wHr(), hState, cState, out,
-                        outOffset, width, cRows, hCellRows, scratch.hCell()));
+                boolean perStep = (batchParts > 1 || !mayFork) && batch / batchParts >= MIN_SEQUENCES_PER_PART;
+                if (!perStep) {
+                    float[] hoisted = trace != null ? g : new float[rows * 4 * hidden]; // (R, 4H)
+                    int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
+                            / ((long) 4 * hidden * config.layerInputSize(layer))) + 1);
+                    Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts,
+                            part), Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(),
+                            hoisted));
+                    LSTMMath.recurrenceForward(kernels, pointwise, hidden, projected, batchSizes, stepOffsets, reverse,
+                            0, batch, null, null, null, null, hoisted, true, p.wHh(), p.wHr(), hState, cState, out,
+                            outOffset, width, cRows, hCellRows, scratch.hCell());
+                } else {
+                    boolean byRow = trace != null;
+                    Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
+                            projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                            Parallel.from(batch, batchParts, part + 1), in, p.wIh(), w.bIh(), w.bHh(), g, byRow,
+                            p.wHh(), p.wHr(), hState, cState, out, outOffset, width, cRows, hCellRows, scratch.hCell()));
+                }
             }
             System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
             System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);

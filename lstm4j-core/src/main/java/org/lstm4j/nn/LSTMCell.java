@@ -117,11 +117,10 @@ public final class LSTMCell extends Module {
         }
         float[] gates = new float[batch * 4 * hiddenSize];
         // Packed per call: a cell is one step, and packing costs about one pass over the weights.
-        LSTMMath.inputProjection(kernels, 0, batch, hiddenSize, input.data(), kernels.packGates(wIh, 0, hiddenSize,
-                inputSize), bIh, bHh, gates);
         float[] out = new float[batch * hiddenSize];
         LSTMMath.recurrenceForward(kernels, pointwise, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                0, batch, gates, kernels.packGates(wHh, 0, hiddenSize, hiddenSize), null, hState, cState, out, 0,
+                0, batch, input.data(), kernels.packGates(wIh, 0, hiddenSize, inputSize), bIh, bHh, gates, false,
+                kernels.packGates(wHh, 0, hiddenSize, hiddenSize), null, hState, cState, out, 0,
                 hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
         return new State(Tensor.of(hState, shape), Tensor.of(cState, shape));

@@ -107,7 +107,7 @@ class ParallelBackwardTest {
             LSTMMath.inputProjection(kernels, 0, rows, HIDDEN, x, kernels.packGates(wIh, 0, HIDDEN, INPUT),
                     bIh, bHh, gates);
             LSTMMath.recurrenceForward(kernels, pointwise, HIDDEN, projected, batchSizes, stepOffsets, reverse,
-                    0, BATCH, gates, kernels.packGates(wHh, 0, HIDDEN, projected),
+                    0, BATCH, null, null, null, null, gates, true, kernels.packGates(wHh, 0, HIDDEN, projected),
                     wHr == null ? null : kernels.pack(wHr, 0, projected, HIDDEN), h0.clone(), c0.clone(),
                     out, outOffset, outStride, cAll, hCellAll, wHr == null ? null : new float[BATCH * HIDDEN]);
             dOut = gaussian(random, rows * outStride, 1f);
