@@ -145,11 +145,11 @@ public final class InferenceSession {
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
         liveRows[0] = n;
-        boolean splitUnits = lstm.splitsHiddenUnits(n);
+        boolean splitUnits = LSTMForwardPass.splitsHiddenUnits(config, n);
         float[] input = x;
         LSTM.PackedLayer[][] packed = lstm.packedWeights();
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            LSTM.LayerWeights w = lstm.layerWeights(layer);
+            LSTM.LayerWeights w = lstm.weights()[layer][0];
             LSTM.PackedLayer p = packed[layer][0];
             float[] out = layerOut[layer % 2];
             System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);

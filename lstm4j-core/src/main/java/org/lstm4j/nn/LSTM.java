@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,8 @@ import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PackedMatrix;
-import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.DropoutMath;
-import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -296,18 +293,8 @@ public final class LSTM extends Module {
     private final Object dropoutLock = new Object();
     private final MatrixKernels kernels = Kernels.matrix();
     private final PointwiseKernels pointwise = Kernels.pointwise();
-    /**
-     * Least work (multiply-adds) worth handing to a worker thread: well above the cost of waking
-     * one (tens of microseconds), so small calls such as a batch-1 step stay on the caller.
-     */
-    private static final long PART_FMAS = 1L << 21;
-    /**
-     * Least work per time step (multiply-adds) for splitting hidden units across threads, which
-     * meet once per step (about a microsecond).
-     */
-    private static final long STEP_PART_FMAS = 1L << 17;
-    /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
-    private static final int MIN_SEQUENCES_PER_PART = 4;
+    private final LSTMForwardPass forwardPass;
+    private final LSTMBackwardPass backwardPass;
 
     /** A cell's weights: wIh (4H, I), wHh (4H, P), bIh and bHh (4H) or null, wHr (P, H) or null. */
     record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
@@ -373,6 +360,8 @@ public final class LSTM extends Module {
                 weights[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
             }
         }
+        this.forwardPass = new LSTMForwardPass(this);
+        this.backwardPass = new LSTMBackwardPass(this);
     }
 
     public static Builder builder(int inputSize, int hiddenSize) {
@@ -498,9 +487,9 @@ public final class LSTM extends Module {
         }
     }
 
-    /** Layer {@code layer}'s forward-direction weights (read-only use). */
-    LayerWeights layerWeights(int layer) {
-        return weights[layer][0];
+    /** weights[layer][direction]: every cell's parameters, views of the registered ones (read-only use). */
+    LayerWeights[][] weights() {
+        return weights;
     }
 
     MatrixKernels kernels() {
@@ -546,18 +535,18 @@ public final class LSTM extends Module {
         return layers;
     }
 
-    /**
-     * True when a step of {@code batch} sequences runs split by hidden units across threads
-     * ({@link LSTMMath#layerForwardUnits}): too few sequences to split them, a step big enough to
-     * pay for meeting once per step, and no projection.
-     */
-    boolean splitsHiddenUnits(int batch) {
-        return config.projSize() == 0 && Parallel.threads() > 1 && Parallel.parts(batch, MIN_SEQUENCES_PER_PART) == 1
-                && (long) batch * 4 * config.hiddenSize() * config.hiddenSize() >= STEP_PART_FMAS;
-    }
-
     PointwiseKernels pointwise() {
         return pointwise;
+    }
+
+    /** The lock to hold while drawing from {@link #dropoutRandom()}. */
+    Object dropoutLock() {
+        return dropoutLock;
+    }
+
+    /** The training-mode dropout stream: use it only while holding {@link #dropoutLock()}. */
+    SplittableRandom dropoutRandom() {
+        return dropoutRandom;
     }
 
     /**
@@ -624,7 +613,7 @@ public final class LSTM extends Module {
             Output out = run(input.value(), h0Value, c0Value, null);
             return new VariableOutput(Variable.of(out.output()), Variable.of(out.hN()), Variable.of(out.cN()));
         }
-        Trace trace = new Trace();
+        LSTMTrace trace = new LSTMTrace();
         Output out = run(input.value(), h0Value, c0Value, trace);
         boolean batchFirst = input.dim() == 3 && config.batchFirst();
         Variable[] v = Autograd.record("LSTM", new Variable[] {input, h0, c0}, true,
@@ -634,7 +623,7 @@ public final class LSTM extends Module {
                     float[] dh = dOut[1] == null ? new float[out.hN().numel()] : dOut[1].data().clone();
                     float[] dc = dOut[2] == null ? new float[out.cN().numel()] : dOut[2].data().clone();
                     float[] dx = dIn[0] == null ? null : new float[input.value().numel()];
-                    backwardPacked(trace, dOutput, dh, dc, dx);
+                    backwardPass.backwardPacked(trace, dOutput, dh, dc, dx);
                     if (dx != null) {
                         int[] shape = input.shape();
                         float[] dxCaller = batchFirst
@@ -651,8 +640,8 @@ public final class LSTM extends Module {
         return new VariableOutput(v[0], v[1], v[2]);
     }
 
-    /** The forward pass; with a trace it also keeps what {@link #backwardPacked} needs. */
-    private Output run(Tensor input, Tensor h0, Tensor c0, Trace trace) {
+    /** The forward pass; with a trace it also keeps what {@link LSTMBackwardPass#backwardPacked} needs. */
+    private Output run(Tensor input, Tensor h0, Tensor c0, LSTMTrace trace) {
         Objects.requireNonNull(input, "input");
         requireBothOrNeither(h0, c0);
         if (input.dim() != 2 && input.dim() != 3) {
@@ -691,7 +680,7 @@ public final class LSTM extends Module {
         }
         int[] batchSizes = new int[steps];
         java.util.Arrays.fill(batchSizes, batch);
-        float[] out = forwardPacked(timeMajor.data(), batchSizes, batch, h, c, trace);
+        float[] out = forwardPass.forwardPacked(timeMajor.data(), batchSizes, batch, h, c, trace);
 
         int width = config.numDirections() * config.outputSize();
         Tensor output = Tensor.of(out, steps, batch, width);
@@ -733,7 +722,7 @@ public final class LSTM extends Module {
             return new PackedVariableOutput(PackedVariable.of(out.output()), Variable.of(out.hN()),
                     Variable.of(out.cN()));
         }
-        Trace trace = new Trace();
+        LSTMTrace trace = new LSTMTrace();
         PackedOutput out = runPacked(sequence, h0Value, c0Value, trace);
         int stateRows = config.numDirections() * config.numLayers();
         int batch = sequence.batchSize();
@@ -750,7 +739,7 @@ public final class LSTM extends Module {
                         permuteBatch(dOut[2].data(), dc, stateRows, batch, config.hiddenSize(), sorted);
                     }
                     float[] dx = dIn[0] == null ? null : new float[sequence.data().numel()];
-                    backwardPacked(trace, dOut[0] == null ? null : dOut[0].data(), dh, dc, dx);
+                    backwardPass.backwardPacked(trace, dOut[0] == null ? null : dOut[0].data(), dh, dc, dx);
                     if (dx != null) {
                         addInto(dx, dIn[0].data());
                     }
@@ -769,7 +758,7 @@ public final class LSTM extends Module {
         return new PackedVariableOutput(output, v[1], v[2]);
     }
 
-    private PackedOutput runPacked(PackedSequence input, Tensor h0, Tensor c0, Trace trace) {
+    private PackedOutput runPacked(PackedSequence input, Tensor h0, Tensor c0, LSTMTrace trace) {
         Objects.requireNonNull(input, "input");
         requireBothOrNeither(h0, c0);
         Tensor data = input.data();
@@ -793,7 +782,7 @@ public final class LSTM extends Module {
             permuteBatch(h0.data(), h, stateRows, batch, projected, sorted);
             permuteBatch(c0.data(), c, stateRows, batch, hidden, sorted);
         }
-        float[] out = forwardPacked(data.data(), input.batchSizes(), batch, h, c, trace);
+        float[] out = forwardPass.forwardPacked(data.data(), input.batchSizes(), batch, h, c, trace);
         int[] unsorted = input.unsortedIndices();
         float[] hN = new float[h.length];
         float[] cN = new float[c.length];
@@ -816,334 +805,6 @@ public final class LSTM extends Module {
                 System.arraycopy(src, (s * batch + order[k]) * width, dst, (s * batch + k) * width, width);
             }
         }
-    }
-
-    /**
-     * The whole stack over a time-major packed batch (see {@link LSTMMath}).
-     *
-     * @param x          (R, H_in) input rows, step after step
-     * @param batchSizes live rows per step, non-increasing, batchSizes[0] == batch
-     * @param h          (D·numLayers, N, H_out) in: h_0; out: h_n
-     * @param c          (D·numLayers, N, H_cell) in: c_0; out: c_n
-     * @return (R, D·H_out) the last layer's h_t for every row
-     */
-    float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c) {
-        return forwardPacked(x, batchSizes, batch, h, c, null);
-    }
-
-    /**
-     * {@link #forwardPacked(float[], int[], int, float[], float[])} that, given a trace, also
-     * fills it with what {@link #backwardPacked} needs. Without one it is the allocation-light
-     * inference path: one gates buffer shared by every layer and direction, dropout in place.
-     */
-    private float[] forwardPacked(float[] x, int[] batchSizes, int batch, float[] h, float[] c, Trace trace) {
-        int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
-        int rows = stepOffsets[batchSizes.length - 1] + batchSizes[batchSizes.length - 1];
-        int hidden = config.hiddenSize();
-        int projected = config.outputSize();
-        int directions = config.numDirections();
-        int width = directions * projected;
-        if (trace != null) {
-            trace.start(config, batchSizes, batch, rows, h, c);
-        }
-        PackedLayer[][] packedLayers = packedWeights();
-        DirectionPass pass = new DirectionPass(batchSizes, stepOffsets, batch, rows, width, h, c, trace);
-        // Both directions at once, one per thread, when each is worth a thread; they share only the
-        // layer input (read) and output (disjoint columns). Each then runs on its thread alone.
-        boolean concurrentDirections = directions == 2 && Parallel.threads() > 1;
-        DirectionScratch[] scratch = new DirectionScratch[concurrentDirections ? 2 : 1];
-        for (int i = 0; i < scratch.length; i++) {
-            scratch[i] = new DirectionScratch(trace == null ? new float[batch * 4 * hidden] : null,
-                    new float[batch * projected], new float[batch * hidden],
-                    config.projSize() > 0 ? new float[batch * hidden] : null);
-        }
-        float[] layerInput = x;
-        float[] layerOutput = null;
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            layerOutput = new float[rows * width]; // (R, D·H_out)
-            if (trace != null) {
-                trace.layerInputs[layer] = layerInput;
-            }
-            int l = layer;
-            float[] in = layerInput;
-            float[] out = layerOutput;
-            if (concurrentDirections && (long) rows * 4 * hidden * (config.layerInputSize(layer) + projected) >= PART_FMAS) {
-                Parallel.run(2, dir -> pass.run(l, dir, packedLayers[l][dir], in, out, scratch[dir], false));
-            } else {
-                for (int dir = 0; dir < directions; dir++) {
-                    pass.run(layer, dir, packedLayers[layer][dir], in, out, scratch[0], true);
-                }
-            }
-            boolean last = layer == config.numLayers() - 1;
-            if (trace != null) {
-                trace.layerOutputs[layer] = layerOutput;
-            }
-            if (!last && isTraining() && config.dropout() > 0) {
-                if (trace == null) {
-                    synchronized (dropoutLock) {
-                        DropoutMath.applyInPlace(dropoutRandom, config.dropout(), layerOutput);
-                    }
-                } else {
-                    float[] mask = trace.dropoutMasks[layer] = new float[layerOutput.length];
-                    synchronized (dropoutLock) {
-                        DropoutMath.sampleMask(dropoutRandom, config.dropout(), mask);
-                    }
-                    float[] dropped = new float[layerOutput.length];
-                    DropoutMath.dropoutForward(dropped.length, layerOutput, mask, dropped);
-                    layerOutput = dropped;
-                }
-            }
-            layerInput = layerOutput;
-        }
-        return layerOutput;
-    }
-
-    /**
-     * Per-direction working buffers of {@link #forwardPacked}: gates (N, 4H) of the running step
-     * (null when tracing, which keeps (R, 4H) per cell), h (N, P) and c (N, H) of the running
-     * step, hCell (N, H) before the projection (null without projections).
-     */
-    private record DirectionScratch(float[] gates, float[] h, float[] c, float[] hCell) {
-    }
-
-    /** One {@link #forwardPacked} call's shapes and state, for running one layer's direction at a time. */
-    private final class DirectionPass {
-        private final int[] batchSizes;
-        private final int[] stepOffsets;
-        private final int batch;
-        private final int rows;
-        private final int width;
-        /** (D·numLayers, N, H_out) and (D·numLayers, N, H_cell): in h_0, c_0; out h_n, c_n. */
-        private final float[] h;
-        private final float[] c;
-        private final Trace trace;
-
-        DirectionPass(int[] batchSizes, int[] stepOffsets, int batch, int rows, int width, float[] h, float[] c,
-                      Trace trace) {
-            this.batchSizes = batchSizes;
-            this.stepOffsets = stepOffsets;
-            this.batch = batch;
-            this.rows = rows;
-            this.width = width;
-            this.h = h;
-            this.c = c;
-            this.trace = trace;
-        }
-
-        /**
-         * Runs direction {@code dir} of {@code layer} over in (R, I) into its columns of out
-         * (R, D·H_out), and leaves its final h and c in {@link #h} and {@link #c}. With
-         * {@code mayFork} it splits the work across {@link Parallel}'s threads: by hidden units
-         * for a few sequences, else by rows (input projection) and sequences (recurrence).
-         */
-        void run(int layer, int dir, PackedLayer p, float[] in, float[] out, DirectionScratch scratch, boolean mayFork) {
-            int hidden = config.hiddenSize();
-            int projected = config.outputSize();
-            LayerWeights w = weights[layer][dir];
-            int state = layer * config.numDirections() + dir;
-            float[] hState = scratch.h();
-            float[] cState = scratch.c();
-            System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
-            System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
-            float[] gates = scratch.gates();
-            float[] cAll = null;
-            float[] hCellAll = null;
-            if (trace != null) {
-                gates = trace.gates[layer][dir] = new float[rows * 4 * hidden];
-                cAll = trace.cAll[layer][dir] = new float[rows * hidden];
-                hCellAll = w.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
-            }
-            float[] g = gates;
-            float[] cRows = cAll;
-            float[] hCellRows = hCellAll;
-            boolean reverse = dir == 1;
-            int outOffset = reverse ? projected : 0;
-            int panels = p.wHh().panels();
-            boolean worthSplitting = mayFork && (long) rows * 4 * hidden * projected >= PART_FMAS;
-            if (mayFork && splitsHiddenUnits(batch)) {
-                // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
-                // W_hh stay in its core's cache), meeting after every step.
-                float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
-                float[] rowGates = trace != null ? g : new float[rows * 4 * hidden]; // (R, 4H)
-                Parallel.runTogether(Parallel.parts(panels, 1), (part, parts, barrier) ->
-                        LSTMMath.layerForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets, reverse,
-                                Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
-                                in, p.wIh(), w.bIh(), w.bHh(), rowGates, p.wHh(), hState, hSpare, cState,
-                                out, outOffset, width, cRows));
-            } else {
-                // Sequences never read each other's state: each thread owns a slice of them. With
-                // enough sequences per slice each step projects its own rows of x just before its
-                // recurrent product (the gates stay in cache); else the projection is hoisted out
-                // of the time loop, split by rows.
-                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                boolean perStep = (batchParts > 1 || !mayFork) && batch / batchParts >= MIN_SEQUENCES_PER_PART;
-                if (!perStep) {
-                    float[] hoisted = trace != null ? g : new float[rows * 4 * hidden]; // (R, 4H)
-                    int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
-                            / ((long) 4 * hidden * config.layerInputSize(layer))) + 1);
-                    Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts,
-                            part), Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(),
-                            hoisted));
-                    LSTMMath.recurrenceForward(kernels, pointwise, hidden, projected, batchSizes, stepOffsets, reverse,
-                            0, batch, null, null, null, null, hoisted, true, p.wHh(), p.wHr(), hState, cState, out,
-                            outOffset, width, cRows, hCellRows, scratch.hCell());
-                } else {
-                    boolean byRow = trace != null;
-                    Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
-                            projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                            Parallel.from(batch, batchParts, part + 1), in, p.wIh(), w.bIh(), w.bHh(), g, byRow,
-                            p.wHh(), p.wHr(), hState, cState, out, outOffset, width, cRows, hCellRows, scratch.hCell()));
-                }
-            }
-            System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
-            System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
-        }
-    }
-
-    /**
-     * What the backward pass needs from one traced forward pass (llm.c's saved activations), for
-     * the time-major packed batch the forward pass ran on.
-     */
-    private static final class Trace {
-        int[] batchSizes;
-        int batch;
-        int rows;
-        /** [layer] (R, I_layer): the input, or the previous layer's output after dropout. */
-        float[][] layerInputs;
-        /** [layer] (R, D·H_out): the layer's h_t rows before dropout. */
-        float[][] layerOutputs;
-        /** [layer] (R, D·H_out): 0 or 1/(1-p); null where no dropout follows the layer. */
-        float[][] dropoutMasks;
-        /** [layer][direction] (R, 4H): activated gates i, f, g, o. */
-        float[][][] gates;
-        /** [layer][direction] (R, H): c_t. */
-        float[][][] cAll;
-        /** [layer][direction] (R, H): o ⊙ tanh(c_t) before the projection; null without projections. */
-        float[][][] hCellAll;
-        /** (D·numLayers, N, H_out) and (D·numLayers, N, H_cell), in the packed (sorted) batch order. */
-        float[] h0;
-        float[] c0;
-
-        void start(Config config, int[] batchSizes, int batch, int rows, float[] h0, float[] c0) {
-            int layers = config.numLayers();
-            int directions = config.numDirections();
-            this.batchSizes = batchSizes.clone();
-            this.batch = batch;
-            this.rows = rows;
-            this.layerInputs = new float[layers][];
-            this.layerOutputs = new float[layers][];
-            this.dropoutMasks = new float[layers][];
-            this.gates = new float[layers][directions][];
-            this.cAll = new float[layers][directions][];
-            this.hCellAll = new float[layers][directions][];
-            this.h0 = h0.clone();
-            this.c0 = c0.clone();
-        }
-    }
-
-    /**
-     * Backward of a traced {@link #forwardPacked}: accumulates every parameter's gradient into
-     * its {@code gradBuffer()} and returns the gradients of the input and the initial states.
-     * Layers run last to first; within a layer each direction runs {@link
-     * LSTMMath#recurrenceBackward}, each thread on a slice of the sequences as in the forward
-     * pass, and then the weight products over all rows ({@link LSTMMath#recurrenceWeightsBackward},
-     * {@link LSTMMath#inputProjectionBackward}), each thread on a slice of every output, so the
-     * gradients do not depend on the thread count.
-     *
-     * @param dOut (R, D·H_out) dL/d(last layer's output), or null when no gradient reached it
-     * @param dh   (D·numLayers, N, H_out) in: dL/dh_n; out: dL/dh_0 (sorted batch order)
-     * @param dc   (D·numLayers, N, H_cell) in: dL/dc_n; out: dL/dc_0
-     * @param dx   (R, H_in) receives dL/dx (overwritten), or null when the input needs none
-     */
-    private void backwardPacked(Trace trace, float[] dOut, float[] dh, float[] dc, float[] dx) {
-        LayerWeights[][] grads = gradientBuffers();
-        int rows = trace.rows;
-        int batch = trace.batch;
-        int hidden = config.hiddenSize();
-        int projected = config.outputSize();
-        int directions = config.numDirections();
-        int width = directions * projected;
-        int[] batchSizes = trace.batchSizes;
-        int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
-        float[] dhRows = config.projSize() > 0 ? new float[rows * projected] : null; // (R, P) dL/dh_t, for dW_hr
-        float[] dhState = new float[batch * projected];
-        float[] dcState = new float[batch * hidden];
-        int batchParts = (long) rows * 4 * hidden * projected >= PART_FMAS
-                ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-        float[] dLayerOutput = dOut;
-        for (int layer = config.numLayers() - 1; layer >= 0; layer--) {
-            int inputSize = config.layerInputSize(layer);
-            float[] dLayerInput = layer > 0 ? new float[rows * inputSize] : dx; // (R, I)
-            float[] dIn = dLayerInput;
-            float[] dOutRows = dLayerOutput;
-            float[] layerInput = trace.layerInputs[layer];
-            float[] layerOutput = trace.layerOutputs[layer];
-            // dW_hh, dW_ih, dx and dW_hr, all products over the R rows
-            long productFmas = (long) rows * 4 * hidden * (projected + inputSize + (dIn == null ? 0 : inputSize))
-                    + (dhRows == null ? 0 : (long) rows * projected * hidden);
-            int productParts = (int) Math.max(1, Math.min(Parallel.threads(), productFmas / PART_FMAS));
-            for (int dir = 0; dir < directions; dir++) {
-                LayerWeights w = weights[layer][dir];
-                LayerWeights g = grads[layer][dir];
-                int state = layer * directions + dir;
-                int hOff = state * batch * projected;
-                int cOff = state * batch * hidden;
-                boolean reverse = dir == 1;
-                int outOffset = dir * projected;
-                boolean addToDx = dir > 0; // the second direction reads the same input
-                float[] gates = trace.gates[layer][dir];
-                // (R, 4H) dL/d(pre-activation gates) replaces the activated gates as the backward uses
-                // them: a trace serves a single backward pass (the graph is freed by it)
-                float[] dGates = gates;
-                float[] cAll = trace.cAll[layer][dir];
-                float[] hCellAll = trace.hCellAll[layer][dir];
-                float[] h0 = Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length);
-                float[] c0 = Arrays.copyOfRange(trace.c0, cOff, cOff + dcState.length);
-                System.arraycopy(dh, hOff, dhState, 0, dhState.length);
-                System.arraycopy(dc, cOff, dcState, 0, dcState.length);
-                Parallel.run(batchParts, part -> LSTMMath.recurrenceBackward(kernels, pointwise, hidden, projected,
-                        batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                        Parallel.from(batch, batchParts, part + 1), gates, cAll, c0, w.wHh(), w.wHr(),
-                        dOutRows, outOffset, width, dhState, dcState, dGates, dhRows));
-                System.arraycopy(dhState, 0, dh, hOff, dhState.length);
-                System.arraycopy(dcState, 0, dc, cOff, dcState.length);
-                Parallel.run(productParts, part -> {
-                    LSTMMath.recurrenceWeightsBackward(kernels, part, productParts, hidden, projected, batchSizes,
-                            stepOffsets, reverse, dGates, layerOutput, outOffset, width, h0, dhRows, hCellAll,
-                            g.wHh(), g.wHr());
-                    LSTMMath.inputProjectionBackward(kernels, part, productParts, rows, inputSize, hidden, dGates,
-                            layerInput, w.wIh(), g.wIh(), g.bIh(), g.bHh(), dIn, addToDx);
-                });
-            }
-            if (layer > 0) {
-                float[] mask = trace.dropoutMasks[layer - 1];
-                if (mask != null) {
-                    float[] dBeforeDropout = new float[dLayerInput.length];
-                    DropoutMath.dropoutBackward(dLayerInput.length, dLayerInput, mask, dBeforeDropout);
-                    dLayerInput = dBeforeDropout;
-                }
-                dLayerOutput = dLayerInput;
-            }
-        }
-    }
-
-    /** The parameters' gradient buffers (created on first use), laid out as {@link #weights}. */
-    private LayerWeights[][] gradientBuffers() {
-        Map<String, Parameter> named = namedParameters();
-        int d = config.numDirections();
-        float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
-        for (ParameterSpec spec : config.parameterSpecs()) {
-            byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] =
-                    named.get(spec.name()).gradBuffer().data();
-        }
-        LayerWeights[][] grads = new LayerWeights[config.numLayers()][d];
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            for (int dir = 0; dir < d; dir++) {
-                float[][] k = byKind[layer * d + dir];
-                grads[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
-            }
-        }
-        return grads;
     }
 
     private static void addInto(float[] src, float[] dst) {

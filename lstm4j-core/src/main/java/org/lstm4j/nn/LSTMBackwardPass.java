@@ -1,0 +1,141 @@
+package org.lstm4j.nn;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.kernels.PointwiseKernels;
+import org.lstm4j.math.DropoutMath;
+import org.lstm4j.math.LSTMMath;
+import org.lstm4j.nn.LSTM.Config;
+import org.lstm4j.nn.LSTM.LayerWeights;
+import org.lstm4j.nn.LSTM.ParameterKind;
+import org.lstm4j.nn.LSTM.ParameterSpec;
+
+/**
+ * The backward pass of an {@link LSTM}: from the {@link LSTMTrace} of one
+ * {@link LSTMForwardPass#forwardPacked} call and the gradients of its outputs, the gradients of
+ * every parameter (accumulated), of the input and of the initial states.
+ */
+final class LSTMBackwardPass {
+
+    private final LSTM lstm;
+    private final Config config;
+    /** weights[layer][direction], as {@link LSTM#weights()}. */
+    private final LayerWeights[][] weights;
+    private final MatrixKernels kernels;
+    private final PointwiseKernels pointwise;
+
+    LSTMBackwardPass(LSTM lstm) {
+        this.lstm = lstm;
+        this.config = lstm.config();
+        this.weights = lstm.weights();
+        this.kernels = lstm.kernels();
+        this.pointwise = lstm.pointwise();
+    }
+
+    /**
+     * Backward of a traced {@link LSTMForwardPass#forwardPacked}: accumulates every parameter's
+     * gradient into its {@code gradBuffer()} and writes the gradients of the input and the initial
+     * states into {@code dx}, {@code dh} and {@code dc}. Layers run last to first; within a layer
+     * each direction runs {@link LSTMMath#recurrenceBackward}, each thread on a slice of the
+     * sequences as in the forward pass, and then the weight products over all rows ({@link LSTMMath#recurrenceWeightsBackward},
+     * {@link LSTMMath#inputProjectionBackward}), each thread on a slice of every output, so the
+     * gradients do not depend on the thread count.
+     *
+     * @param dOut (R, D·H_out) dL/d(last layer's output), or null when no gradient reached it
+     * @param dh   (D·numLayers, N, H_out) in: dL/dh_n; out: dL/dh_0 (sorted batch order)
+     * @param dc   (D·numLayers, N, H_cell) in: dL/dc_n; out: dL/dc_0
+     * @param dx   (R, H_in) receives dL/dx (overwritten), or null when the input needs none
+     */
+    void backwardPacked(LSTMTrace trace, float[] dOut, float[] dh, float[] dc, float[] dx) {
+        LayerWeights[][] grads = gradientBuffers();
+        int rows = trace.rows;
+        int batch = trace.batch;
+        int hidden = config.hiddenSize();
+        int projected = config.outputSize();
+        int directions = config.numDirections();
+        int width = directions * projected;
+        int[] batchSizes = trace.batchSizes;
+        int[] stepOffsets = LSTMMath.stepOffsets(batchSizes);
+        float[] dhRows = config.projSize() > 0 ? new float[rows * projected] : null; // (R, P) dL/dh_t, for dW_hr
+        float[] dhState = new float[batch * projected];
+        float[] dcState = new float[batch * hidden];
+        int batchParts = (long) rows * 4 * hidden * projected >= LSTMForwardPass.PART_FMAS
+                ? Parallel.parts(batch, LSTMForwardPass.MIN_SEQUENCES_PER_PART) : 1;
+        float[] dLayerOutput = dOut;
+        for (int layer = config.numLayers() - 1; layer >= 0; layer--) {
+            int inputSize = config.layerInputSize(layer);
+            float[] dLayerInput = layer > 0 ? new float[rows * inputSize] : dx; // (R, I)
+            float[] dIn = dLayerInput;
+            float[] dOutRows = dLayerOutput;
+            float[] layerInput = trace.layerInputs[layer];
+            float[] layerOutput = trace.layerOutputs[layer];
+            // dW_hh, dW_ih, dx and dW_hr, all products over the R rows
+            long productFmas = (long) rows * 4 * hidden * (projected + inputSize + (dIn == null ? 0 : inputSize))
+                    + (dhRows == null ? 0 : (long) rows * projected * hidden);
+            int productParts = (int) Math.max(1, Math.min(Parallel.threads(), productFmas / LSTMForwardPass.PART_FMAS));
+            for (int dir = 0; dir < directions; dir++) {
+                LayerWeights w = weights[layer][dir];
+                LayerWeights g = grads[layer][dir];
+                int state = layer * directions + dir;
+                int hOff = state * batch * projected;
+                int cOff = state * batch * hidden;
+                boolean reverse = dir == 1;
+                int outOffset = dir * projected;
+                boolean addToDx = dir > 0; // the second direction reads the same input
+                float[] gates = trace.gates[layer][dir];
+                // (R, 4H) dL/d(pre-activation gates) replaces the activated gates as the backward uses
+                // them: a trace serves a single backward pass (the graph is freed by it)
+                float[] dGates = gates;
+                float[] cAll = trace.cAll[layer][dir];
+                float[] hCellAll = trace.hCellAll[layer][dir];
+                float[] h0 = Arrays.copyOfRange(trace.h0, hOff, hOff + dhState.length);
+                float[] c0 = Arrays.copyOfRange(trace.c0, cOff, cOff + dcState.length);
+                System.arraycopy(dh, hOff, dhState, 0, dhState.length);
+                System.arraycopy(dc, cOff, dcState, 0, dcState.length);
+                Parallel.run(batchParts, part -> LSTMMath.recurrenceBackward(kernels, pointwise, hidden, projected,
+                        batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                        Parallel.from(batch, batchParts, part + 1), gates, cAll, c0, w.wHh(), w.wHr(),
+                        dOutRows, outOffset, width, dhState, dcState, dGates, dhRows));
+                System.arraycopy(dhState, 0, dh, hOff, dhState.length);
+                System.arraycopy(dcState, 0, dc, cOff, dcState.length);
+                Parallel.run(productParts, part -> {
+                    LSTMMath.recurrenceWeightsBackward(kernels, part, productParts, hidden, projected, batchSizes,
+                            stepOffsets, reverse, dGates, layerOutput, outOffset, width, h0, dhRows, hCellAll,
+                            g.wHh(), g.wHr());
+                    LSTMMath.inputProjectionBackward(kernels, part, productParts, rows, inputSize, hidden, dGates,
+                            layerInput, w.wIh(), g.wIh(), g.bIh(), g.bHh(), dIn, addToDx);
+                });
+            }
+            if (layer > 0) {
+                float[] mask = trace.dropoutMasks[layer - 1];
+                if (mask != null) {
+                    float[] dBeforeDropout = new float[dLayerInput.length];
+                    DropoutMath.dropoutBackward(dLayerInput.length, dLayerInput, mask, dBeforeDropout);
+                    dLayerInput = dBeforeDropout;
+                }
+                dLayerOutput = dLayerInput;
+            }
+        }
+    }
+
+    /** The parameters' gradient buffers (created on first use), laid out as {@link LSTM#weights()}. */
+    private LayerWeights[][] gradientBuffers() {
+        Map<String, Parameter> named = lstm.namedParameters();
+        int d = config.numDirections();
+        float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
+        for (ParameterSpec spec : config.parameterSpecs()) {
+            byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] =
+                    named.get(spec.name()).gradBuffer().data();
+        }
+        LayerWeights[][] grads = new LayerWeights[config.numLayers()][d];
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int dir = 0; dir < d; dir++) {
+                float[][] k = byKind[layer * d + dir];
+                grads[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
+            }
+        }
+        return grads;
+    }
+}
