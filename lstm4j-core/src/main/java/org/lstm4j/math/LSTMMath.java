@@ -36,27 +36,34 @@ public final class LSTMMath {
      * starting from the bias (no separate pass over the gates for it). Rows are independent, so
      * disjoint ranges may run on different threads at once.
      *
-     * @param wIh W_ih (4H, I) packed by {@code kernels} ({@link MatrixKernels#packGates})
-     * @param bIh (4H) or null when the layer has no bias
-     * @param bHh (4H) or null when the layer has no bias
+     * @param wIh  W_ih (4H, I) packed by {@code kernels} ({@link MatrixKernels#packGates})
+     * @param bias (4H) b_ih + b_hh ({@link #gateBias}), or null when the layer has no bias
      */
     public static void inputProjection(MatrixKernels kernels, int from, int to, int hidden,
-                                       float[] x, PackedMatrix wIh, float[] bIh, float[] bHh, float[] gates) {
+                                       float[] x, PackedMatrix wIh, float[] bias, float[] gates) {
         int g4 = 4 * hidden;
         int inputSize = wIh.cols();
-        if (bIh != null) {
+        if (bias != null) {
             for (int r = from; r < to; r++) {
-                startWithBias(gates, r * g4, 0, g4, bIh, bHh);
+                System.arraycopy(bias, 0, gates, r * g4, g4);
             }
         }
-        kernels.multTransBPacked(to - from, x, from * inputSize, inputSize, wIh, gates, from * g4, g4, bIh != null);
+        kernels.multTransBPacked(to - from, x, from * inputSize, inputSize, wIh, gates, from * g4, g4, bias != null);
     }
 
-    /** gates[off + j] = b_ih[j] + b_hh[j] for j in [from, to): where each gate's chain starts. */
-    private static void startWithBias(float[] gates, int off, int from, int to, float[] bIh, float[] bHh) {
-        for (int j = from; j < to; j++) {
-            gates[off + j] = bIh[j] + bHh[j];
+    /**
+     * b_ih + b_hh (4H), where every gate's chain starts, computed once per weight update; null
+     * when the layer has no bias.
+     */
+    public static float[] gateBias(float[] bIh, float[] bHh) {
+        if (bIh == null) {
+            return null;
         }
+        float[] bias = new float[bIh.length];
+        for (int j = 0; j < bias.length; j++) {
+            bias[j] = bIh[j] + bHh[j];
+        }
+        return bias;
     }
 
     /**
@@ -72,8 +79,8 @@ public final class LSTMMath {
      *
      * @param x          (R, I) the layer input to project step by step, or null
      * @param wIh        W_ih (4H, I) packed by {@code kernels}, with {@code x}
-     * @param bIh        (4H) with {@code x}, or null (no bias, or no {@code x})
-     * @param bHh        (4H) with {@code x}, or null
+     * @param bias       (4H) b_ih + b_hh ({@link #gateBias}) with {@code x}, or null (no bias, or
+     *                   no {@code x})
      * @param gates      activated gates i, f, g, o out; in: the hoisted projection when {@code x}
      *                   is null. (R, 4H) by row when {@code gatesByRow}, else (N, 4H) by sequence,
      *                   holding the running step only
@@ -91,7 +98,7 @@ public final class LSTMMath {
      */
     public static void recurrenceForward(MatrixKernels kernels, PointwiseKernels pointwise, int hidden, int projected,
                                          int[] batchSizes, int[] stepOffsets, boolean reverse, int from, int to,
-                                         float[] x, PackedMatrix wIh, float[] bIh, float[] bHh,
+                                         float[] x, PackedMatrix wIh, float[] bias,
                                          float[] gates, boolean gatesByRow, PackedMatrix wHh, PackedMatrix wHr,
                                          float[] h, float[] c,
                                          float[] out, int outOffset, int outStride,
@@ -108,13 +115,13 @@ public final class LSTMMath {
             int gate0 = gatesByRow ? row0 : from; // the gates row of sequence from
             if (x != null) {
                 // gates(live, 4H) = (b_ih + b_hh) + x(live, I) · W_ih(4H, I)ᵀ, as inputProjection
-                if (bIh != null) {
+                if (bias != null) {
                     for (int r = gate0; r < gate0 + live; r++) {
-                        startWithBias(gates, r * g4, 0, g4, bIh, bHh);
+                        System.arraycopy(bias, 0, gates, r * g4, g4);
                     }
                 }
                 kernels.multTransBPacked(live, x, row0 * wIh.cols(), wIh.cols(), wIh, gates, gate0 * g4, g4,
-                        bIh != null);
+                        bias != null);
             }
             // gates(live, 4H) += h(live, P) · W_hh(4H, P)ᵀ
             kernels.multTransBPacked(live, h, from * projected, projected, wHh, gates, gate0 * g4, g4, true);
@@ -153,6 +160,7 @@ public final class LSTMMath {
      * vectors).
      *
      * @param x      (R, I) the layer input
+     * @param bias   (4H) b_ih + b_hh ({@link #gateBias}), or null when the layer has no bias
      * @param gates  (R, 4H) scratch; the part's units are overwritten
      * @param h      (N, H) in: h_0; out: final h, as in {@link #recurrenceForward}
      * @param hSpare (N, H) scratch, shared by the parts
@@ -160,7 +168,7 @@ public final class LSTMMath {
     public static void layerForwardUnits(MatrixKernels kernels, PointwiseKernels pointwise, int hidden,
                                          int[] batchSizes, int[] stepOffsets, boolean reverse,
                                          int fromPanel, int toPanel, Parallel.Barrier barrier,
-                                         float[] x, PackedMatrix wIh, float[] bIh, float[] bHh,
+                                         float[] x, PackedMatrix wIh, float[] bias,
                                          float[] gates, PackedMatrix wHh, float[] h, float[] hSpare, float[] c,
                                          float[] out, int outOffset, int outStride, float[] cAll) {
         int steps = batchSizes.length;
@@ -173,8 +181,8 @@ public final class LSTMMath {
         for (int r = 0; r < rows; r++) {
             for (int gate = 0; gate < 4; gate++) {
                 int unit0 = gate * hidden;
-                if (bIh != null) {
-                    startWithBias(gates, r * g4, unit0 + from, unit0 + to, bIh, bHh);
+                if (bias != null) {
+                    System.arraycopy(bias, unit0 + from, gates, r * g4 + unit0 + from, to - from);
                 } else {
                     Arrays.fill(gates, r * g4 + unit0 + from, r * g4 + unit0 + to, 0f);
                 }

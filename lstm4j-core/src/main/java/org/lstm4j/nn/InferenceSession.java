@@ -149,17 +149,16 @@ public final class InferenceSession {
         float[] input = x;
         LSTM.PackedLayer[][] packed = lstm.packedWeights();
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            LSTM.LayerWeights w = lstm.weights()[layer][0];
             LSTM.PackedLayer p = packed[layer][0];
             float[] out = layerOut[layer % 2];
             System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);
             System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
             if (splitUnits) {
-                unitsStep.set(input, w, p, out);
+                unitsStep.set(input, p, out);
                 Parallel.runTogether(Parallel.parts(p.wHh().panels(), 1), unitsStep);
             } else {
                 LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n,
-                        input, p.wIh(), w.bIh(), w.bHh(), gates, false, p.wHh(), p.wHr(), h, c, out, 0, hOut,
+                        input, p.wIh(), p.bias(), gates, false, p.wHh(), p.wHr(), h, c, out, 0, hOut,
                         null, null, hCell);
             }
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
@@ -172,13 +171,11 @@ public final class InferenceSession {
     /** One layer's step split by hidden units ({@link LSTMMath#layerForwardUnits}); reused, so a step allocates nothing. */
     private final class UnitsStep implements Parallel.TogetherTask {
         private float[] input;
-        private LSTM.LayerWeights w;
         private LSTM.PackedLayer p;
         private float[] out;
 
-        void set(float[] input, LSTM.LayerWeights w, LSTM.PackedLayer p, float[] out) {
+        void set(float[] input, LSTM.PackedLayer p, float[] out) {
             this.input = input;
-            this.w = w;
             this.p = p;
             this.out = out;
         }
@@ -188,7 +185,7 @@ public final class InferenceSession {
             int panels = p.wHh().panels();
             LSTMMath.layerForwardUnits(kernels, pointwise, config.hiddenSize(), liveRows, firstRow, false,
                     Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
-                    input, p.wIh(), w.bIh(), w.bHh(), gates, p.wHh(), h, hSpare, c, out, 0, config.outputSize(), null);
+                    input, p.wIh(), p.bias(), gates, p.wHh(), h, hSpare, c, out, 0, config.outputSize(), null);
         }
     }
 

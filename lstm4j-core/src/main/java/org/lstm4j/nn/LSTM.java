@@ -16,6 +16,7 @@ import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.math.LSTMMath;
 import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.tensor.Tensor;
@@ -300,8 +301,12 @@ public final class LSTM extends Module {
     record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
     }
 
-    /** A cell's weights laid out for {@link MatrixKernels#multTransBPacked}: W_ih and W_hh gate-interleaved, W_hr plain or null. */
-    record PackedLayer(PackedMatrix wIh, PackedMatrix wHh, PackedMatrix wHr) {
+    /**
+     * A cell's weights laid out for {@link MatrixKernels#multTransBPacked}: W_ih and W_hh
+     * gate-interleaved, W_hr plain or null; and bias = b_ih + b_hh ({@link LSTMMath#gateBias}) or
+     * null.
+     */
+    record PackedLayer(PackedMatrix wIh, PackedMatrix wHh, PackedMatrix wHr, float[] bias) {
     }
 
     /** Every cell's packed weights, [layer][direction], and the parameter versions they were packed from. */
@@ -529,7 +534,8 @@ public final class LSTM extends Module {
                 layers[layer][dir] = new PackedLayer(
                         kernels.packGates(w.wIh(), 0, hidden, config.layerInputSize(layer)),
                         kernels.packGates(w.wHh(), 0, hidden, config.outputSize()),
-                        w.wHr() == null ? null : kernels.pack(w.wHr(), 0, config.projSize(), hidden));
+                        w.wHr() == null ? null : kernels.pack(w.wHr(), 0, config.projSize(), hidden),
+                        LSTMMath.gateBias(w.bIh(), w.bHh()));
             }
         }
         return layers;

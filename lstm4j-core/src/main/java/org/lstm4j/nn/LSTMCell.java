@@ -119,7 +119,7 @@ public final class LSTMCell extends Module {
         // Packed per call: a cell is one step, and packing costs about one pass over the weights.
         float[] out = new float[batch * hiddenSize];
         LSTMMath.recurrenceForward(kernels, pointwise, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                0, batch, input.data(), kernels.packGates(wIh, 0, hiddenSize, inputSize), bIh, bHh, gates, false,
+                0, batch, input.data(), kernels.packGates(wIh, 0, hiddenSize, inputSize), LSTMMath.gateBias(bIh, bHh), gates, false,
                 kernels.packGates(wHh, 0, hiddenSize, hiddenSize), null, hState, cState, out, 0,
                 hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};

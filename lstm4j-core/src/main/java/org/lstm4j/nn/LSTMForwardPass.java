@@ -200,7 +200,7 @@ final class LSTMForwardPass {
                 Parallel.runTogether(Parallel.parts(panels, 1), (part, parts, barrier) ->
                         LSTMMath.layerForwardUnits(kernels, pointwise, hidden, batchSizes, stepOffsets, reverse,
                                 Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
-                                in, p.wIh(), w.bIh(), w.bHh(), rowGates, p.wHh(), hState, hSpare, cState,
+                                in, p.wIh(), p.bias(), rowGates, p.wHh(), hState, hSpare, cState,
                                 out, outOffset, width, cRows));
             } else {
                 // Sequences never read each other's state: each thread owns a slice of them. With
@@ -214,16 +214,16 @@ final class LSTMForwardPass {
                     int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
                             / ((long) 4 * hidden * config.layerInputSize(layer))) + 1);
                     Parallel.run(inputParts, part -> LSTMMath.inputProjection(kernels, Parallel.from(rows, inputParts,
-                            part), Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), w.bIh(), w.bHh(),
+                            part), Parallel.from(rows, inputParts, part + 1), hidden, in, p.wIh(), p.bias(),
                             hoisted));
                     LSTMMath.recurrenceForward(kernels, pointwise, hidden, projected, batchSizes, stepOffsets, reverse,
-                            0, batch, null, null, null, null, hoisted, true, p.wHh(), p.wHr(), hState, cState, out,
+                            0, batch, null, null, null, hoisted, true, p.wHh(), p.wHr(), hState, cState, out,
                             outOffset, width, cRows, hCellRows, scratch.hCell());
                 } else {
                     boolean byRow = trace != null;
                     Parallel.run(batchParts, part -> LSTMMath.recurrenceForward(kernels, pointwise, hidden,
                             projected, batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                            Parallel.from(batch, batchParts, part + 1), in, p.wIh(), w.bIh(), w.bHh(), g, byRow,
+                            Parallel.from(batch, batchParts, part + 1), in, p.wIh(), p.bias(), g, byRow,
                             p.wHh(), p.wHr(), hState, cState, out, outOffset, width, cRows, hCellRows, scratch.hCell()));
                 }
             }

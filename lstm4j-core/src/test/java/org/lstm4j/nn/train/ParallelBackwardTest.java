@@ -105,9 +105,9 @@ class ParallelBackwardTest {
             hCellAll = c.projection() ? new float[rows * HIDDEN] : null;
             out = new float[rows * outStride];
             LSTMMath.inputProjection(kernels, 0, rows, HIDDEN, x, kernels.packGates(wIh, 0, HIDDEN, INPUT),
-                    bIh, bHh, gates);
+                    LSTMMath.gateBias(bIh, bHh), gates);
             LSTMMath.recurrenceForward(kernels, pointwise, HIDDEN, projected, batchSizes, stepOffsets, reverse,
-                    0, BATCH, null, null, null, null, gates, true, kernels.packGates(wHh, 0, HIDDEN, projected),
+                    0, BATCH, null, null, null, gates, true, kernels.packGates(wHh, 0, HIDDEN, projected),
                     wHr == null ? null : kernels.pack(wHr, 0, projected, HIDDEN), h0.clone(), c0.clone(),
                     out, outOffset, outStride, cAll, hCellAll, wHr == null ? null : new float[BATCH * HIDDEN]);
             dOut = gaussian(random, rows * outStride, 1f);
