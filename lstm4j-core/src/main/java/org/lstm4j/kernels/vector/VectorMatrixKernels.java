@@ -218,20 +218,6 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     if (!full && tile == null) {
                         tile = new float[MR * NR];
                     }
-                    int nextValid = valid - (gates ? V : NR);
-                    if (full && iEnd - ic < MR && q + 1 < panelTo && nextValid >= (gates ? V : NR)) {
-                        // Fewer than MR rows (a GEMV, e.g. a batch-1 step): two panels at once give
-                        // 8 independent FMA chains, enough to hide the FMA latency.
-                        int a0 = aOff + ic * aRow + pc * aCol;
-                        int c0 = cOff + ic * ldc + col0;
-                        int nextPanel = gates ? V : NR;
-                        for (int r = 0; r < iEnd - ic; r++) {
-                            kernel1Pair(kc, a, a0 + r * aRow, aCol, b, bq, bq + bPanel, bStep,
-                                    c, c0 + r * ldc, c0 + r * ldc + nextPanel, groupStride);
-                        }
-                        q++;
-                        continue;
-                    }
                     int i = ic;
                     for (; i < iEnd; i += MR) {
                         int rows = Math.min(MR, iEnd - i);
@@ -389,46 +375,6 @@ public final class VectorMatrixKernels implements MatrixKernels {
         c1v.intoArray(c, c0 + g1);
         c2v.intoArray(c, c0 + g2);
         c3v.intoArray(c, c0 + g3);
-    }
-
-    /**
-     * {@link #kernel1} for two panels at once (B steps at b0 and b1, C vectors at c0 and c1):
-     * eight independent FMA chains instead of four, each element's chain unchanged.
-     */
-    private static void kernel1Pair(int kc, float[] a, int a0, int aCol, float[] b, int b0, int b1, int bStep,
-                                    float[] c, int c0, int c1, int groupStride) {
-        int g1 = groupStride;
-        int g2 = 2 * groupStride;
-        int g3 = 3 * groupStride;
-        FloatVector c0v = FloatVector.fromArray(F, c, c0);
-        FloatVector c1v = FloatVector.fromArray(F, c, c0 + g1);
-        FloatVector c2v = FloatVector.fromArray(F, c, c0 + g2);
-        FloatVector c3v = FloatVector.fromArray(F, c, c0 + g3);
-        FloatVector d0v = FloatVector.fromArray(F, c, c1);
-        FloatVector d1v = FloatVector.fromArray(F, c, c1 + g1);
-        FloatVector d2v = FloatVector.fromArray(F, c, c1 + g2);
-        FloatVector d3v = FloatVector.fromArray(F, c, c1 + g3);
-        for (int p = 0; p < kc; p++) {
-            int bp = b0 + p * bStep;
-            int bq = b1 + p * bStep;
-            FloatVector x = FloatVector.broadcast(F, a[a0 + p * aCol]);
-            c0v = FloatVector.fromArray(F, b, bp).fma(x, c0v);
-            c1v = FloatVector.fromArray(F, b, bp + V).fma(x, c1v);
-            c2v = FloatVector.fromArray(F, b, bp + 2 * V).fma(x, c2v);
-            c3v = FloatVector.fromArray(F, b, bp + 3 * V).fma(x, c3v);
-            d0v = FloatVector.fromArray(F, b, bq).fma(x, d0v);
-            d1v = FloatVector.fromArray(F, b, bq + V).fma(x, d1v);
-            d2v = FloatVector.fromArray(F, b, bq + 2 * V).fma(x, d2v);
-            d3v = FloatVector.fromArray(F, b, bq + 3 * V).fma(x, d3v);
-        }
-        c0v.intoArray(c, c0);
-        c1v.intoArray(c, c0 + g1);
-        c2v.intoArray(c, c0 + g2);
-        c3v.intoArray(c, c0 + g3);
-        d0v.intoArray(c, c1);
-        d1v.intoArray(c, c1 + g1);
-        d2v.intoArray(c, c1 + g2);
-        d3v.intoArray(c, c1 + g3);
     }
 
     /**
