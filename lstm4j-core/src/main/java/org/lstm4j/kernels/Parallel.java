@@ -41,6 +41,27 @@ public final class Parallel {
             Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
     /** Parts waiting for a worker. */
     private static final ConcurrentLinkedQueue<Runnable> QUEUE = new ConcurrentLinkedQueue<>();
+    /**
+     * Held while parts that wait for each other run; guards the state of that one call below,
+     * which is reused so that a streaming step allocates nothing.
+     */
+    private static final ReentrantLock TOGETHER = new ReentrantLock();
+    private static final Barrier TOGETHER_BARRIER = new Barrier(1);
+    /** Parts of the running call no worker has claimed yet; part k is claimed when this drops from k. */
+    private static final AtomicInteger TOGETHER_UNCLAIMED = new AtomicInteger();
+    private static final AtomicInteger TOGETHER_PENDING = new AtomicInteger();
+    private static final Throwable[] TOGETHER_FAILURES = new Throwable[THREADS];
+    private static final Runnable[] TOGETHER_PARTS = new Runnable[THREADS];
+    private static TogetherTask togetherTask;
+    private static int togetherParts;
+
+    static {
+        for (int part = 1; part < THREADS; part++) {
+            int p = part;
+            TOGETHER_PARTS[part] = () -> runTogetherPart(p);
+        }
+    }
+
     private static final Worker[] WORKERS = startWorkers(THREADS - 1);
 
     private Parallel() {
@@ -57,7 +78,7 @@ public final class Parallel {
 
     /** Runs queued parts; polls for {@link #WORKER_SPIN_NS} when the queue empties, then parks. */
     private static final class Worker extends Thread {
-        /** Set before the worker's last look at the queue, so a submitter that sees it unparks the worker. */
+        /** Set before the worker's last look for work, so a submitter that sees it unparks the worker. */
         volatile boolean parked;
 
         Worker() {
@@ -68,16 +89,16 @@ public final class Parallel {
         @Override
         public void run() {
             while (true) {
-                Runnable task = QUEUE.poll();
+                Runnable task = nextTask();
                 if (task == null) {
                     long spinUntil = System.nanoTime() + WORKER_SPIN_NS;
-                    while ((task = QUEUE.poll()) == null && System.nanoTime() < spinUntil) {
+                    while ((task = nextTask()) == null && System.nanoTime() < spinUntil) {
                         Thread.onSpinWait();
                     }
                 }
                 if (task == null) {
                     parked = true;
-                    task = QUEUE.poll();
+                    task = nextTask();
                     if (task == null) {
                         LockSupport.park(this);
                     }
@@ -89,6 +110,15 @@ public final class Parallel {
                 task.run();
             }
         }
+    }
+
+    /** An unclaimed part of the running {@link #runTogether} call, else a queued part, else null. */
+    private static Runnable nextTask() {
+        int unclaimed = TOGETHER_UNCLAIMED.get();
+        if (unclaimed > 0 && TOGETHER_UNCLAIMED.compareAndSet(unclaimed, unclaimed - 1)) {
+            return TOGETHER_PARTS[unclaimed];
+        }
+        return QUEUE.poll();
     }
 
     /** Threads per call, the caller included. */
@@ -153,7 +183,7 @@ public final class Parallel {
     private static void awaitPending(AtomicInteger pending) {
         int spins = 0;
         while (pending.get() > 0) {
-            Runnable queued = QUEUE.poll();
+            Runnable queued = nextTask();
             if (queued != null) {
                 queued.run();
             } else if (++spins < SPINS_BEFORE_YIELD) {
@@ -190,24 +220,6 @@ public final class Parallel {
         void run(int part, int parts, Barrier barrier);
     }
 
-    /**
-     * Held while parts that wait for each other run; guards the state of that one call below,
-     * which is reused so that a streaming step allocates nothing.
-     */
-    private static final ReentrantLock TOGETHER = new ReentrantLock();
-    private static final Barrier TOGETHER_BARRIER = new Barrier(1);
-    private static final AtomicInteger TOGETHER_PENDING = new AtomicInteger();
-    private static final Throwable[] TOGETHER_FAILURES = new Throwable[THREADS];
-    private static final Runnable[] TOGETHER_PARTS = new Runnable[THREADS];
-    private static TogetherTask togetherTask;
-    private static int togetherParts;
-
-    static {
-        for (int part = 1; part < THREADS; part++) {
-            int p = part;
-            TOGETHER_PARTS[part] = () -> runTogetherPart(p);
-        }
-    }
 
     /**
      * Runs parts that must all run at the same time because they meet at a {@link Barrier}, e.g.
@@ -226,9 +238,7 @@ public final class Parallel {
             togetherParts = Math.min(parts, THREADS);
             TOGETHER_BARRIER.reset(togetherParts);
             TOGETHER_PENDING.set(togetherParts - 1);
-            for (int part = 1; part < togetherParts; part++) {
-                QUEUE.offer(TOGETHER_PARTS[part]); // publishes the fields above to the worker
-            }
+            TOGETHER_UNCLAIMED.set(togetherParts - 1); // publishes the fields above to the workers
             wakeParkedWorkers();
             runTogetherPart(0);
             awaitPending(TOGETHER_PENDING);

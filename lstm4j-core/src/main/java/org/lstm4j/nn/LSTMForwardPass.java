@@ -58,8 +58,8 @@ final class LSTMForwardPass {
     /**
      * The whole stack over a time-major packed batch (see {@link LSTMMath}). Given a trace, it
      * also fills it with what {@link LSTMBackwardPass#backwardPacked} needs. Without one it is the
-     * allocation-light inference path: one gates buffer shared by every layer and direction,
-     * dropout in place.
+     * allocation-light inference path: per-direction buffers of one step's size reused by every
+     * layer (an (R, 4H) gates buffer only where the projection is hoisted), dropout in place.
      *
      * @param x          (R, H_in) input rows, step after step
      * @param batchSizes live rows per step, non-increasing, batchSizes[0] == batch
