@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lstm4j.kernels.Parallel;
@@ -70,25 +71,30 @@ class ParallelForwardTest {
             inputs.add(Tensor.randn(100 + i, STEPS, BATCH, INPUT));
             expected.add(lstm.forward(inputs.get(i)));
         }
+        onThreads(callers, caller -> {
+            int calls = 0;
+            for (int r = 0; r < 15; r++) {
+                LSTM.Output out = lstm.forward(inputs.get(caller));
+                assertThat(out.output()).isEqualTo(expected.get(caller).output());
+                assertThat(out.hN()).isEqualTo(expected.get(caller).hN());
+                assertThat(out.cN()).isEqualTo(expected.get(caller).cN());
+                calls++;
+            }
+            assertThat(calls).isEqualTo(15);
+        });
+    }
+
+    /** Runs {@code body.accept(caller)} for callers 0..callers-1 on as many threads at once; rethrows a failure. */
+    private static void onThreads(int callers, IntConsumer body) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
-            List<Future<Integer>> results = new ArrayList<>();
+            List<Future<?>> results = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
                 int caller = i;
-                results.add(pool.submit(() -> {
-                    int calls = 0;
-                    for (int r = 0; r < 15; r++) {
-                        LSTM.Output out = lstm.forward(inputs.get(caller));
-                        assertThat(out.output()).isEqualTo(expected.get(caller).output());
-                        assertThat(out.hN()).isEqualTo(expected.get(caller).hN());
-                        assertThat(out.cN()).isEqualTo(expected.get(caller).cN());
-                        calls++;
-                    }
-                    return calls;
-                }));
+                results.add(pool.submit(() -> body.accept(caller)));
             }
-            for (Future<Integer> result : results) {
-                assertThat(result.get()).isEqualTo(15);
+            for (Future<?> result : results) {
+                result.get();
             }
         } finally {
             pool.shutdownNow();
@@ -141,28 +147,15 @@ class ParallelForwardTest {
             inputs.add(Tensor.randn(200 + i, steps, 1, INPUT));
             expected.add(lstm.forward(inputs.get(i)).output());
         }
-        ExecutorService pool = Executors.newFixedThreadPool(callers);
-        try {
-            List<Future<Integer>> results = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                int caller = i;
-                results.add(pool.submit(() -> {
-                    InferenceSession session = lstm.newSession(1);
-                    LSTMState state = lstm.zeroState(1);
-                    for (int t = 0; t < steps; t++) {
-                        Tensor y = session.step(inputs.get(caller).narrow(0, t, 1).reshape(1, INPUT), state);
-                        assertThat(y).as("caller %d step %d", caller, t)
-                                .isEqualTo(expected.get(caller).narrow(0, t, 1).reshape(1, hidden));
-                    }
-                    return steps;
-                }));
+        onThreads(callers, caller -> {
+            InferenceSession session = lstm.newSession(1);
+            LSTMState state = lstm.zeroState(1);
+            for (int t = 0; t < steps; t++) {
+                Tensor y = session.step(inputs.get(caller).narrow(0, t, 1).reshape(1, INPUT), state);
+                assertThat(y).as("caller %d step %d", caller, t)
+                        .isEqualTo(expected.get(caller).narrow(0, t, 1).reshape(1, hidden));
             }
-            for (Future<Integer> result : results) {
-                assertThat(result.get()).isEqualTo(steps);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     /** The hidden-unit split on a packed batch: sequences drop out while the others go on. */
