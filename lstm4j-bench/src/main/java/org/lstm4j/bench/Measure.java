@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /** Timing and machine facts shared by the side-by-side harness and the scaling sweep. */
 final class Measure {
@@ -102,6 +103,25 @@ final class Measure {
             max = Math.max(max, Math.abs(a[i] - b[i]));
         }
         return max;
+    }
+
+    /**
+     * A harness's options from its command line: null after printing {@code usage} for --help or
+     * -h; on a bad argument prints the error and the usage and exits with status 2.
+     */
+    static <T> T parseArgs(String[] args, String usage, Function<String[], T> parse) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.print(usage);
+            return null;
+        }
+        try {
+            return parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(usage);
+            System.exit(2);
+            return null;
+        }
     }
 
     /** Sets a system property unless the command line already did. */

@@ -143,17 +143,8 @@ public final class ScalingSweep {
     }
 
     public static void main(String[] args) throws Exception {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            System.out.print(USAGE);
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
+        Options options = Measure.parseArgs(args, USAGE, Options::parse);
+        if (options == null) {
             return;
         }
         Measure.libtorchDefaults();
