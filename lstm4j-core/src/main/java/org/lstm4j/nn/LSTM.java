@@ -309,14 +309,8 @@ public final class LSTM extends Module {
     record PackedLayer(PackedMatrix wIh, PackedMatrix wHh, PackedMatrix wHr, float[] bias) {
     }
 
-    /** Every cell's packed weights, [layer][direction], and the parameter versions they were packed from. */
-    private record PackedWeights(long version, PackedLayer[][] layers) {
-    }
-
-    /** The registered parameters in {@link Config#parameterSpecs()} order, for the version check. */
-    private final Parameter[] parameters;
-    /** Rebuilt (never changed in place) when a parameter's version moves, so readers on other threads keep a whole snapshot. */
-    private volatile PackedWeights packed;
+    /** Every cell's packed weights, [layer][direction], kept in step with the parameters. */
+    private final ParameterDerived<PackedLayer[][]> packed;
 
     /** {@code torch.nn.LSTM(inputSize, hiddenSize)}. */
     public LSTM(int inputSize, int hiddenSize) {
@@ -346,7 +340,7 @@ public final class LSTM extends Module {
         int d = config.numDirections();
         float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
         List<ParameterSpec> specs = config.parameterSpecs();
-        this.parameters = new Parameter[specs.size()];
+        Parameter[] parameters = new Parameter[specs.size()];
         for (int index = 0; index < specs.size(); index++) {
             ParameterSpec spec = specs.get(index);
             Tensor value = Tensor.zeros(spec.shape());
@@ -365,6 +359,7 @@ public final class LSTM extends Module {
                 weights[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
             }
         }
+        this.packed = new ParameterDerived<>(parameters, this::pack);
         this.forwardPass = new LSTMForwardPass(this);
         this.backwardPass = new LSTMBackwardPass(this);
     }
@@ -507,22 +502,7 @@ public final class LSTM extends Module {
      * load). Code that writes parameter values directly must call {@link Parameter#markChanged()}.
      */
     PackedLayer[][] packedWeights() {
-        long version = 0;
-        for (Parameter p : parameters) {
-            version += p.version();
-        }
-        PackedWeights current = packed;
-        if (current != null && current.version() == version) {
-            return current.layers();
-        }
-        synchronized (parameters) {
-            current = packed;
-            if (current == null || current.version() != version) {
-                current = new PackedWeights(version, pack());
-                packed = current;
-            }
-            return current.layers();
-        }
+        return packed.get();
     }
 
     private PackedLayer[][] pack() {

@@ -1,9 +1,12 @@
 package org.lstm4j.nn;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PackedMatrix;
 import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.LSTMMath;
 import org.lstm4j.tensor.Tensor;
@@ -31,6 +34,11 @@ public final class LSTMCell extends Module {
     private final float[] bHh;
     private final MatrixKernels kernels = Kernels.matrix();
     private final PointwiseKernels pointwise = Kernels.pointwise();
+    /** W_ih and W_hh packed for {@link #kernels}, and b_ih + b_hh, kept in step with the parameters. */
+    private final ParameterDerived<Packed> packed;
+
+    private record Packed(PackedMatrix wIh, PackedMatrix wHh, float[] bias) {
+    }
 
     /** The new hidden and cell state, PyTorch's {@code (h_1, c_1)}. */
     public record State(Tensor h, Tensor c) {
@@ -54,19 +62,26 @@ public final class LSTMCell extends Module {
         this.bias = bias;
         SplittableRandom init = new SplittableRandom(seed);
         double bound = 1.0 / Math.sqrt(hiddenSize);
-        wIh = register("weight_ih", init, bound, 4 * hiddenSize, inputSize);
-        wHh = register("weight_hh", init, bound, 4 * hiddenSize, hiddenSize);
-        bIh = bias ? register("bias_ih", init, bound, 4 * hiddenSize) : null;
-        bHh = bias ? register("bias_hh", init, bound, 4 * hiddenSize) : null;
+        List<Parameter> parameters = new ArrayList<>();
+        wIh = register("weight_ih", init, bound, parameters, 4 * hiddenSize, inputSize);
+        wHh = register("weight_hh", init, bound, parameters, 4 * hiddenSize, hiddenSize);
+        bIh = bias ? register("bias_ih", init, bound, parameters, 4 * hiddenSize) : null;
+        bHh = bias ? register("bias_hh", init, bound, parameters, 4 * hiddenSize) : null;
+        packed = new ParameterDerived<>(parameters.toArray(new Parameter[0]), () -> new Packed(
+                kernels.packGates(wIh, 0, hiddenSize, inputSize), kernels.packGates(wHh, 0, hiddenSize, hiddenSize),
+                LSTMMath.gateBias(bIh, bHh)));
     }
 
-    private float[] register(String name, SplittableRandom init, double bound, int... shape) {
+    private float[] register(String name, SplittableRandom init, double bound, List<Parameter> parameters,
+                             int... shape) {
         Tensor value = Tensor.zeros(shape);
         float[] v = value.data();
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) init.nextDouble(-bound, bound);
         }
-        registerParameter(name, new Parameter(value));
+        Parameter parameter = new Parameter(value);
+        registerParameter(name, parameter);
+        parameters.add(parameter);
         return v;
     }
 
@@ -116,11 +131,10 @@ public final class LSTMCell extends Module {
             System.arraycopy(c.data(), 0, cState, 0, cState.length);
         }
         float[] gates = new float[batch * 4 * hiddenSize];
-        // Packed per call: a cell is one step, and packing costs about one pass over the weights.
         float[] out = new float[batch * hiddenSize];
+        Packed p = packed.get();
         LSTMMath.recurrenceForward(kernels, pointwise, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                0, batch, input.data(), kernels.packGates(wIh, 0, hiddenSize, inputSize), LSTMMath.gateBias(bIh, bHh), gates, false,
-                kernels.packGates(wHh, 0, hiddenSize, hiddenSize), null, hState, cState, out, 0,
+                0, batch, input.data(), p.wIh(), p.bias(), gates, false, p.wHh(), null, hState, cState, out, 0,
                 hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
         return new State(Tensor.of(hState, shape), Tensor.of(cState, shape));

@@ -30,6 +30,18 @@ class LSTMCellTest {
         assertThat(state.c()).isEqualTo(expected.cN().reshape(3, 7));
     }
 
+    /** The cell keeps its weights packed between calls; loading new ones must replace them. */
+    @Test
+    void aCellUsesWeightsLoadedAfterItsFirstStep() {
+        LSTMCell cell = new LSTMCell(5, 7, true, 11);
+        LSTMCell other = new LSTMCell(5, 7, true, 12);
+        Tensor x = Tensor.randn(1, 3, 5);
+        LSTMCell.State before = cell.forward(x, null, null);
+        cell.loadStateDict(other.stateDict(), true);
+        LSTMCell.State after = cell.forward(x, null, null);
+        assertThat(after.h()).isEqualTo(other.forward(x, null, null).h()).isNotEqualTo(before.h());
+    }
+
     @Test
     void parameterNamesAndUnbatchedShapes() {
         LSTMCell cell = new LSTMCell(5, 7, false, 1);
