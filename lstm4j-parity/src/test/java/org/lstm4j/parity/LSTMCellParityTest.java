@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTMCell;
 import org.lstm4j.tensor.Tensor;
 
@@ -23,17 +23,12 @@ class LSTMCellParityTest {
     private static final int CASES = 24;
     private static final int STEPS = 5;
 
-    private static LibTorch torch;
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
     private static float worst;
-
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
 
     @AfterAll
     static void close() {
-        torch.close();
         System.out.printf("LSTMCell parity vs libtorch ops: worst maxdiff %.3e%n", worst);
     }
 

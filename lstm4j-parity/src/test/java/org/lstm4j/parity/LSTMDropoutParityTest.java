@@ -9,11 +9,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
 
@@ -43,17 +42,8 @@ class LSTMDropoutParityTest {
     private static final int STEPS = 40;
     private static final int BATCH = 16;
 
-    private static LibTorch torch;
-
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
-
-    @AfterAll
-    static void close() {
-        torch.close();
-    }
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
 
     @Test
     void evalModeIsBitExactlyDropoutZero() {

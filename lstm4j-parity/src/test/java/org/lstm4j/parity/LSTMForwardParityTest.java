@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
 
@@ -26,7 +26,8 @@ class LSTMForwardParityTest {
     private static final long SEED = 20240611L;
     private static final int CONFIGS = 72;
 
-    private static LibTorch torch;
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
     private static final List<String> table = new ArrayList<>();
     private static float worst;
     private static String worstName = "none";
@@ -46,14 +47,8 @@ class LSTMForwardParityTest {
         }
     }
 
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
-
     @AfterAll
     static void report() {
-        torch.close();
         System.out.println("LSTM forward parity vs libtorch: output / hN / cN maxdiff");
         table.forEach(System.out::println);
         System.out.printf("worst maxdiff %.3e in %s (tolerance %.0e)%n", worst, worstName, TOLERANCE);

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
 
@@ -24,17 +23,8 @@ import org.lstm4j.tensor.Tensor;
  */
 class LSTMIdentityParityTest {
 
-    private static LibTorch torch;
-
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
-
-    @AfterAll
-    static void close() {
-        torch.close();
-    }
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
 
     /** (layers, bidirectional, projSize, seed) shapes the identities must hold for. */
     private static final List<int[]> SHAPES = List.of(

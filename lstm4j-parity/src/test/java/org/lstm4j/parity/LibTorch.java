@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.LSTMCell;
 import org.lstm4j.tensor.Tensor;
@@ -26,9 +28,10 @@ import org.lstm4j.tensor.Tensor;
  * matmul, sigmoid and tanh.
  *
  * <pre>{@code
- * try (LibTorch torch = new LibTorch()) {
- *     LSTM.Output expected = torch.lstm(lstm.config(), lstm.stateDict(), input, h0, c0, false);
- * }
+ * @RegisterExtension
+ * static final LibTorch torch = new LibTorch();   // closed after the class's tests
+ *
+ * LSTM.Output expected = torch.lstm(lstm.config(), lstm.stateDict(), input, h0, c0, false);
  * }</pre>
  *
  * <p>The Tensor-level methods allocate in a sub-manager closed before they return. The NDArray
@@ -37,7 +40,7 @@ import org.lstm4j.tensor.Tensor;
  * autograd can mark the weights with {@code setRequiresGradient(true)} first. Public so the
  * parity tests in sub-packages (training) can share it.
  */
-public final class LibTorch implements AutoCloseable {
+public final class LibTorch implements AutoCloseable, AfterAllCallback {
 
     private final NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
 
@@ -193,5 +196,11 @@ public final class LibTorch implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+    }
+
+    /** As a JUnit extension ({@code @RegisterExtension static final LibTorch torch}): closes after all tests. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 }

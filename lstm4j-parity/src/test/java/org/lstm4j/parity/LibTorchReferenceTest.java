@@ -9,9 +9,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
 
@@ -23,17 +22,8 @@ import org.lstm4j.tensor.Tensor;
  */
 class LibTorchReferenceTest {
 
-    private static LibTorch torch;
-
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
-
-    @AfterAll
-    static void close() {
-        torch.close();
-    }
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
 
     @Test
     void torchLstmMatchesOpByOpWithoutProjection() {

@@ -12,11 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.io.Npy;
 import org.lstm4j.io.SafeTensors;
 import org.lstm4j.io.StateDicts;
@@ -29,17 +28,8 @@ import org.lstm4j.tensor.Tensor;
  */
 class ModelFileParityTest {
 
-    private static LibTorch torch;
-
-    @BeforeAll
-    static void start() {
-        torch = new LibTorch();
-    }
-
-    @AfterAll
-    static void stop() {
-        torch.close();
-    }
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
 
     private static LSTM model() {
         return LSTM.builder(6, 8).numLayers(2).bidirectional(true).projSize(5).seed(21).build();

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.nn.utils.Rnn;
@@ -29,7 +29,8 @@ class PackedParityTest {
     private static final long SEED = 4_2024L;
     private static final int CONFIGS = 48;
 
-    private static LibTorch torch;
+    @RegisterExtension
+    static final LibTorch torch = new LibTorch(); // opened here, closed after all tests of this class
     private static final List<String> table = new ArrayList<>();
     private static float worst;
     private static String worstName = "none";
@@ -51,14 +52,8 @@ class PackedParityTest {
         }
     }
 
-    @BeforeAll
-    static void open() {
-        torch = new LibTorch();
-    }
-
     @AfterAll
     static void report() {
-        torch.close();
         System.out.println("Packed LSTM parity vs libtorch per sequence: output / hN / cN maxdiff");
         table.forEach(System.out::println);
         System.out.printf("worst maxdiff %.3e in %s (tolerance %.0e)%n", worst, worstName,
