@@ -82,10 +82,15 @@ public final class Autograd {
      * input requires grad or {@code hasParameters} (the op writes parameter gradients). Otherwise
      * nothing is recorded and the outputs are constants.
      *
+     * <p>{@code saved} are the tensors the backward will read (an input's value, a weight): their
+     * {@link Tensor#version()} is noted now, and the backward refuses to run if any of them was
+     * changed in place since, as PyTorch's saved variables do.
+     *
      * @param inputs may contain nulls (optional inputs such as h0)
+     * @param saved  may contain nulls
      */
-    public static Variable[] record(String name, Variable[] inputs, boolean hasParameters, Tensor[] outputs,
-                                    BackwardFunction backward) {
+    public static Variable[] record(String name, Variable[] inputs, Tensor[] saved, boolean hasParameters,
+                                    Tensor[] outputs, BackwardFunction backward) {
         boolean needsGrad = hasParameters;
         for (Variable in : inputs) {
             needsGrad |= in != null && in.requiresGrad();
@@ -97,7 +102,7 @@ public final class Autograd {
             }
             return result;
         }
-        Node node = new Node(SEQUENCE.incrementAndGet(), name, inputs.clone(), backward);
+        Node node = new Node(SEQUENCE.incrementAndGet(), name, inputs.clone(), saved, backward);
         for (int k = 0; k < outputs.length; k++) {
             result[k] = new Variable(outputs[k], true, node);
         }
@@ -105,10 +110,16 @@ public final class Autograd {
         return result;
     }
 
-    /** {@link #record(String, Variable[], boolean, Tensor[], BackwardFunction)} for a single output. */
+    /** {@link #record(String, Variable[], Tensor[], boolean, Tensor[], BackwardFunction)} for a single output. */
+    public static Variable record(String name, Variable[] inputs, Tensor[] saved, boolean hasParameters,
+                                  Tensor output, BackwardFunction backward) {
+        return record(name, inputs, saved, hasParameters, new Tensor[] {output}, backward)[0];
+    }
+
+    /** An op whose backward reads none of its inputs' values (add, sum, reshape, ...). */
     public static Variable record(String name, Variable[] inputs, boolean hasParameters, Tensor output,
                                   BackwardFunction backward) {
-        return record(name, inputs, hasParameters, new Tensor[] {output}, backward)[0];
+        return record(name, inputs, new Tensor[0], hasParameters, output, backward);
     }
 
     /** Seeds {@code root} with {@code gradient} and runs every recorded op it depends on, last first. */
@@ -143,6 +154,7 @@ public final class Autograd {
                 reached |= g != null;
             }
             if (reached) {
+                node.checkSavedVersions();
                 node.backward.backward(outputGrads, inputGrads);
             }
             node.backward = null;

@@ -2,6 +2,7 @@ package org.lstm4j.autograd;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.nn.utils.Rnn;
 import org.lstm4j.tensor.Tensor;
@@ -79,7 +80,7 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
         Rnn.PackLayout layout = Rnn.packLayout(shape, lengths, batchFirst, enforceSorted);
         int[] entries = layout.paddedEntries();
         int inner = Rnn.entrySize(shape);
-        float[] src = padded.value().data();
+        float[] src = TensorData.array(padded.value());
         float[] dst = new float[entries.length * inner];
         for (int r = 0; r < entries.length; r++) {
             System.arraycopy(src, entries[r] * inner, dst, r * inner, inner);
@@ -87,7 +88,7 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
         int[] dataShape = Arrays.copyOfRange(shape, 1, shape.length);
         dataShape[0] = entries.length;
         Variable data = Autograd.record("pack", new Variable[] {padded}, false, Tensor.of(dst, dataShape),
-                (dOut, dIn) -> addRows(dOut[0].data(), dIn[0].data(), entries, inner, false));
+                (dOut, dIn) -> addRows(TensorData.array(dOut[0]), TensorData.array(dIn[0]), entries, inner, false));
         return new PackedVariable(data, layout.batchSizes(), layout.sortedIndices(), layout.unsortedIndices());
     }
 
@@ -103,12 +104,12 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
         int inner = Rnn.entrySize(shape);
         int[] entries = Rnn.paddedEntries(batchSizes, sortedIndices, steps, batch, batchFirst);
         Tensor out = Tensor.full(paddingValue, shape);
-        float[] src = data.value().data();
+        float[] src = TensorData.array(data.value());
         for (int r = 0; r < entries.length; r++) {
-            System.arraycopy(src, r * inner, out.data(), entries[r] * inner, inner);
+            System.arraycopy(src, r * inner, TensorData.array(out), entries[r] * inner, inner);
         }
         return Autograd.record("pad", new Variable[] {data}, false, out,
-                (dOut, dIn) -> addRows(dOut[0].data(), dIn[0].data(), entries, inner, true));
+                (dOut, dIn) -> addRows(TensorData.array(dOut[0]), TensorData.array(dIn[0]), entries, inner, true));
     }
 
     /**

@@ -2,6 +2,7 @@ package org.lstm4j.autograd;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -95,7 +96,7 @@ public final class Variable {
     /** Sets a leaf's gradient to zero (keeps the buffer). */
     public void zeroGrad() {
         if (grad != null) {
-            Arrays.fill(grad.data(), 0f);
+            Arrays.fill(TensorData.array(grad), 0f);
         }
     }
 
@@ -115,18 +116,18 @@ public final class Variable {
 
     /** this + other, same shapes. */
     public Variable add(Variable other) {
-        float[] a = value.data();
-        float[] b = requireSameShape(other, "add").value.data();
+        float[] a = TensorData.array(value);
+        float[] b = TensorData.array(requireSameShape(other, "add").value);
         float[] y = new float[a.length];
         for (int i = 0; i < y.length; i++) {
             y[i] = a[i] + b[i];
         }
         return Autograd.record("add", new Variable[] {this, other}, false, Tensor.of(y, value.shape()),
                 (dOut, dIn) -> {
-                    float[] dy = dOut[0].data();
+                    float[] dy = TensorData.array(dOut[0]);
                     for (Tensor d : dIn) {
                         if (d != null) {
-                            addInto(dy, d.data());
+                            addInto(dy, TensorData.array(d));
                         }
                     }
                 });
@@ -134,23 +135,24 @@ public final class Variable {
 
     /** this ⊙ other, elementwise, same shapes. */
     public Variable mul(Variable other) {
-        float[] a = value.data();
-        float[] b = requireSameShape(other, "mul").value.data();
+        float[] a = TensorData.array(value);
+        float[] b = TensorData.array(requireSameShape(other, "mul").value);
         float[] y = new float[a.length];
         for (int i = 0; i < y.length; i++) {
             y[i] = a[i] * b[i];
         }
-        return Autograd.record("mul", new Variable[] {this, other}, false, Tensor.of(y, value.shape()),
+        Tensor[] saved = {value, other.value};
+        return Autograd.record("mul", new Variable[] {this, other}, saved, false, Tensor.of(y, value.shape()),
                 (dOut, dIn) -> {
-                    float[] dy = dOut[0].data();
+                    float[] dy = TensorData.array(dOut[0]);
                     if (dIn[0] != null) {
-                        float[] da = dIn[0].data();
+                        float[] da = TensorData.array(dIn[0]);
                         for (int i = 0; i < dy.length; i++) {
                             da[i] += dy[i] * b[i];
                         }
                     }
                     if (dIn[1] != null) {
-                        float[] db = dIn[1].data();
+                        float[] db = TensorData.array(dIn[1]);
                         for (int i = 0; i < dy.length; i++) {
                             db[i] += dy[i] * a[i];
                         }
@@ -160,15 +162,15 @@ public final class Variable {
 
     /** this · s for a constant s. */
     public Variable mul(float s) {
-        float[] a = value.data();
+        float[] a = TensorData.array(value);
         float[] y = new float[a.length];
         for (int i = 0; i < y.length; i++) {
             y[i] = a[i] * s;
         }
         return Autograd.record("mul", new Variable[] {this}, false, Tensor.of(y, value.shape()),
                 (dOut, dIn) -> {
-                    float[] dy = dOut[0].data();
-                    float[] da = dIn[0].data();
+                    float[] dy = TensorData.array(dOut[0]);
+                    float[] da = TensorData.array(dIn[0]);
                     for (int i = 0; i < dy.length; i++) {
                         da[i] += dy[i] * s;
                     }
@@ -177,15 +179,15 @@ public final class Variable {
 
     /** Sum of all elements, a 0-d variable (summed in double). */
     public Variable sum() {
-        return Autograd.record("sum", new Variable[] {this}, false, Tensor.scalar((float) total(value.data())),
-                (dOut, dIn) -> addConstant(dIn[0].data(), dOut[0].item()));
+        return Autograd.record("sum", new Variable[] {this}, false, Tensor.scalar((float) total(TensorData.array(value))),
+                (dOut, dIn) -> addConstant(TensorData.array(dIn[0]), dOut[0].item()));
     }
 
     /** Mean of all elements, a 0-d variable. */
     public Variable mean() {
         int n = value.numel();
-        return Autograd.record("mean", new Variable[] {this}, false, Tensor.scalar((float) (total(value.data()) / n)),
-                (dOut, dIn) -> addConstant(dIn[0].data(), dOut[0].item() / n));
+        return Autograd.record("mean", new Variable[] {this}, false, Tensor.scalar((float) (total(TensorData.array(value)) / n)),
+                (dOut, dIn) -> addConstant(TensorData.array(dIn[0]), dOut[0].item() / n));
     }
 
     /** Index {@code index} along {@code dim}, that dim removed: {@code x[-1]} is {@code select(0, -1)}. */
@@ -206,8 +208,8 @@ public final class Variable {
         int innerSize = inner;
         int outerSize = outer;
         return Autograd.record("select", new Variable[] {this}, false, y, (dOut, dIn) -> {
-            float[] dy = dOut[0].data();
-            float[] dx = dIn[0].data();
+            float[] dy = TensorData.array(dOut[0]);
+            float[] dx = TensorData.array(dIn[0]);
             for (int o = 0; o < outerSize; o++) {
                 int src = o * innerSize;
                 int dst = (o * size + i) * innerSize;
@@ -221,13 +223,13 @@ public final class Variable {
     /** Same values, new shape (one dimension may be -1). */
     public Variable reshape(int... shape) {
         return Autograd.record("reshape", new Variable[] {this}, false, value.reshape(shape),
-                (dOut, dIn) -> addInto(dOut[0].data(), dIn[0].data()));
+                (dOut, dIn) -> addInto(TensorData.array(dOut[0]), TensorData.array(dIn[0])));
     }
 
     /** Dimensions {@code dim0} and {@code dim1} swapped (a copy). */
     public Variable transpose(int dim0, int dim1) {
         return Autograd.record("transpose", new Variable[] {this}, false, value.transpose(dim0, dim1),
-                (dOut, dIn) -> addInto(dOut[0].transpose(dim0, dim1).data(), dIn[0].data()));
+                (dOut, dIn) -> addInto(TensorData.array(dOut[0].transpose(dim0, dim1)), TensorData.array(dIn[0])));
     }
 
     /** The gradient buffer, allocated as zeros on first use. */
@@ -239,7 +241,7 @@ public final class Variable {
     }
 
     void accumulateGrad(Tensor g) {
-        addInto(g.data(), gradBuffer().data());
+        addInto(TensorData.array(g), TensorData.array(gradBuffer()));
     }
 
     /** Frees a non-leaf's gradient once its op has consumed it. */

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -279,7 +280,7 @@ public final class Npy {
 
     private static void writeNpy(OutputStream out, Tensor tensor) throws IOException {
         out.write(header("<f4", tensor.shape()));
-        SafeTensors.writeFloats(out, tensor.data());
+        SafeTensors.writeFloats(out, TensorData.array(tensor));
     }
 
     /** Magic, version, header length and the header dict, padded with spaces and a newline to 64 bytes. */

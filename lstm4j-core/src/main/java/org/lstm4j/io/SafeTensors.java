@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -74,7 +75,7 @@ public final class SafeTensors {
             out.write(length);
             out.write(header);
             for (Tensor t : tensors.values()) {
-                writeFloats(out, t.data());
+                writeFloats(out, TensorData.array(t));
             }
         }
     }

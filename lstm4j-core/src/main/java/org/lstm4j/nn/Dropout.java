@@ -3,6 +3,7 @@ package org.lstm4j.nn;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -51,7 +52,7 @@ public final class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return input;
         }
-        float[] y = input.data().clone();
+        float[] y = TensorData.array(input).clone();
         synchronized (randomLock) {
             DropoutMath.applyInPlace(random, p, y);
         }
@@ -63,7 +64,7 @@ public final class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return input;
         }
-        float[] x = input.value().data();
+        float[] x = TensorData.array(input.value());
         float[] mask = new float[x.length];
         synchronized (randomLock) {
             DropoutMath.sampleMask(random, p, mask);
@@ -71,7 +72,7 @@ public final class Dropout extends Module {
         float[] y = new float[x.length];
         DropoutMath.dropoutForward(x.length, x, mask, y);
         return Autograd.record("Dropout", new Variable[] {input}, false, Tensor.of(y, input.shape()),
-                (dOut, dIn) -> DropoutMath.dropoutBackward(mask.length, dOut[0].data(), mask, dIn[0].data()));
+                (dOut, dIn) -> DropoutMath.dropoutBackward(mask.length, TensorData.array(dOut[0]), mask, TensorData.array(dIn[0])));
     }
 
     @Override

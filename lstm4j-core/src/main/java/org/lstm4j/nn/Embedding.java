@@ -5,6 +5,7 @@ import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.math.EmbeddingMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -60,7 +61,7 @@ public final class Embedding extends Module {
         this.paddingIdx = !padded ? -1 : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
         Tensor w = Tensor.randn(seed, numEmbeddings, embeddingDim);
         if (this.paddingIdx >= 0) {
-            Arrays.fill(w.data(), this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim, 0f);
+            Arrays.fill(TensorData.array(w), this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim, 0f);
         }
         this.weight = registerParameter("weight", new Parameter(w));
     }
@@ -91,10 +92,10 @@ public final class Embedding extends Module {
         int[] ids = indices.clone();
         int[] outShape = outputShape(ids, shape);
         float[] y = new float[ids.length * embeddingDim];
-        EmbeddingMath.embeddingForward(embeddingDim, ids, weight.data().data(), y);
+        EmbeddingMath.embeddingForward(embeddingDim, ids, TensorData.array(weight.data()), y);
         return Autograd.record("Embedding", new Variable[0], true, Tensor.of(y, outShape), (dOut, dIn) ->
-                EmbeddingMath.embeddingBackward(embeddingDim, ids, paddingIdx, dOut[0].data(),
-                        weight.gradBuffer().data()));
+                EmbeddingMath.embeddingBackward(embeddingDim, ids, paddingIdx, TensorData.array(dOut[0]),
+                        TensorData.array(weight.gradBuffer())));
     }
 
     private int[] outputShape(int[] indices, int[] shape) {

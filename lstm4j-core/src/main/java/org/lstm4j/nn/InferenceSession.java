@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
@@ -99,11 +100,11 @@ public final class InferenceSession {
         if (!fits(state.h(), n, config.outputSize()) || !fits(state.c(), n, config.hiddenSize())) {
             state.check(config, n); // throws, saying expected vs got
         }
-        run(x.data(), n, state.h().data(), state.c().data());
+        run(TensorData.array(x), n, TensorData.array(state.h()), TensorData.array(state.c()));
         if (output == null || output.numel() != n * config.outputSize() || output.dim() != x.dim()) {
             output = x.dim() == 2 ? Tensor.zeros(n, config.outputSize()) : Tensor.zeros(config.outputSize());
         }
-        System.arraycopy(lastOut, 0, output.data(), 0, n * config.outputSize());
+        System.arraycopy(lastOut, 0, TensorData.array(output), 0, n * config.outputSize());
         return output;
     }
 
@@ -200,8 +201,8 @@ public final class InferenceSession {
         int hOut = src.h().size(2);
         int hidden = src.c().size(2);
         for (int l = 0; l < layers; l++) {
-            System.arraycopy(src.h().data(), (l * srcBatch + from) * hOut, dst.h().data(), (l * dstBatch + to) * hOut, hOut);
-            System.arraycopy(src.c().data(), (l * srcBatch + from) * hidden, dst.c().data(),
+            System.arraycopy(TensorData.array(src.h()), (l * srcBatch + from) * hOut, TensorData.array(dst.h()), (l * dstBatch + to) * hOut, hOut);
+            System.arraycopy(TensorData.array(src.c()), (l * srcBatch + from) * hidden, TensorData.array(dst.c()),
                     (l * dstBatch + to) * hidden, hidden);
         }
     }

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -64,8 +65,8 @@ import org.lstm4j.tensor.Tensor;
  * processors) with bit-identical results.
  *
  * <p>Weights are laid out once for the matrix kernels and laid out again when a parameter's
- * {@link Parameter#version()} moves (optimizers and {@code loadStateDict} bump it). Code that
- * writes parameter values directly must call {@link Parameter#markChanged()} afterwards.
+ * {@link Parameter#version()} moves: optimizer steps, {@code loadStateDict} and every write
+ * through a parameter's tensor ({@link Tensor#set}, {@link Tensor#data()}) move it.
  */
 public final class LSTM extends Module {
 
@@ -344,7 +345,7 @@ public final class LSTM extends Module {
         for (int index = 0; index < specs.size(); index++) {
             ParameterSpec spec = specs.get(index);
             Tensor value = Tensor.zeros(spec.shape());
-            float[] v = value.data();
+            float[] v = TensorData.array(value);
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) init.nextDouble(-bound, bound);
             }
@@ -498,8 +499,8 @@ public final class LSTM extends Module {
 
     /**
      * The weights packed for {@link #kernels()}, repacked first if any parameter's
-     * {@link Parameter#version()} moved since the last pack (an optimizer step or a state-dict
-     * load). Code that writes parameter values directly must call {@link Parameter#markChanged()}.
+     * {@link Parameter#version()} moved since the last pack (an optimizer step, a state-dict
+     * load, a write through a parameter's tensor).
      */
     PackedLayer[][] packedWeights() {
         return packed.get();
@@ -602,25 +603,26 @@ public final class LSTM extends Module {
         LSTMTrace trace = new LSTMTrace();
         Output out = run(input.value(), h0Value, c0Value, trace);
         boolean batchFirst = input.dim() == 3 && config.batchFirst();
-        Variable[] v = Autograd.record("LSTM", new Variable[] {input, h0, c0}, true,
+        Variable[] v = Autograd.record("LSTM", new Variable[] {input, h0, c0},
+                savedForBackward(input.value(), h0Value, c0Value), true,
                 new Tensor[] {out.output(), out.hN(), out.cN()}, (dOut, dIn) -> {
                     float[] dOutput = dOut[0] == null ? null
-                            : batchFirst ? dOut[0].transpose(0, 1).data() : dOut[0].data();
-                    float[] dh = dOut[1] == null ? new float[out.hN().numel()] : dOut[1].data().clone();
-                    float[] dc = dOut[2] == null ? new float[out.cN().numel()] : dOut[2].data().clone();
+                            : batchFirst ? TensorData.array(dOut[0].transpose(0, 1)) : TensorData.array(dOut[0]);
+                    float[] dh = dOut[1] == null ? new float[out.hN().numel()] : TensorData.array(dOut[1]).clone();
+                    float[] dc = dOut[2] == null ? new float[out.cN().numel()] : TensorData.array(dOut[2]).clone();
                     float[] dx = dIn[0] == null ? null : new float[input.value().numel()];
                     backwardPass.backwardPacked(trace, dOutput, dh, dc, dx);
                     if (dx != null) {
                         int[] shape = input.shape();
                         float[] dxCaller = batchFirst
-                                ? Tensor.of(dx, shape[1], shape[0], shape[2]).transpose(0, 1).data() : dx;
-                        addInto(dxCaller, dIn[0].data());
+                                ? TensorData.array(Tensor.of(dx, shape[1], shape[0], shape[2]).transpose(0, 1)) : dx;
+                        addInto(dxCaller, TensorData.array(dIn[0]));
                     }
                     if (dIn[1] != null) {
-                        addInto(dh, dIn[1].data());
+                        addInto(dh, TensorData.array(dIn[1]));
                     }
                     if (dIn[2] != null) {
-                        addInto(dc, dIn[2].data());
+                        addInto(dc, TensorData.array(dIn[2]));
                     }
                 });
         return new VariableOutput(v[0], v[1], v[2]);
@@ -661,12 +663,12 @@ public final class LSTM extends Module {
         float[] c = new float[stateRows * batch * config.hiddenSize()];
         if (h0 != null) {
             checkHidden(h0, c0, batched ? batch : -1);
-            System.arraycopy(h0.data(), 0, h, 0, h.length);
-            System.arraycopy(c0.data(), 0, c, 0, c.length);
+            System.arraycopy(TensorData.array(h0), 0, h, 0, h.length);
+            System.arraycopy(TensorData.array(c0), 0, c, 0, c.length);
         }
         int[] batchSizes = new int[steps];
         java.util.Arrays.fill(batchSizes, batch);
-        float[] out = forwardPass.forwardPacked(timeMajor.data(), batchSizes, batch, h, c, trace);
+        float[] out = forwardPass.forwardPacked(TensorData.array(timeMajor), batchSizes, batch, h, c, trace);
 
         int width = config.numDirections() * config.outputSize();
         Tensor output = Tensor.of(out, steps, batch, width);
@@ -714,30 +716,31 @@ public final class LSTM extends Module {
         int batch = sequence.batchSize();
         int[] sorted = sequence.sortedIndices();
         int[] unsorted = sequence.unsortedIndices();
-        Variable[] v = Autograd.record("LSTM", new Variable[] {input.data(), h0, c0}, true,
+        Variable[] v = Autograd.record("LSTM", new Variable[] {input.data(), h0, c0},
+                savedForBackward(sequence.data(), h0Value, c0Value), true,
                 new Tensor[] {out.output().data(), out.hN(), out.cN()}, (dOut, dIn) -> {
                     float[] dh = new float[out.hN().numel()];
                     float[] dc = new float[out.cN().numel()];
                     if (dOut[1] != null) {
-                        permuteBatch(dOut[1].data(), dh, stateRows, batch, config.outputSize(), sorted);
+                        permuteBatch(TensorData.array(dOut[1]), dh, stateRows, batch, config.outputSize(), sorted);
                     }
                     if (dOut[2] != null) {
-                        permuteBatch(dOut[2].data(), dc, stateRows, batch, config.hiddenSize(), sorted);
+                        permuteBatch(TensorData.array(dOut[2]), dc, stateRows, batch, config.hiddenSize(), sorted);
                     }
                     float[] dx = dIn[0] == null ? null : new float[sequence.data().numel()];
-                    backwardPass.backwardPacked(trace, dOut[0] == null ? null : dOut[0].data(), dh, dc, dx);
+                    backwardPass.backwardPacked(trace, dOut[0] == null ? null : TensorData.array(dOut[0]), dh, dc, dx);
                     if (dx != null) {
-                        addInto(dx, dIn[0].data());
+                        addInto(dx, TensorData.array(dIn[0]));
                     }
                     if (dIn[1] != null) {
                         float[] dh0 = new float[dh.length];
                         permuteBatch(dh, dh0, stateRows, batch, config.outputSize(), unsorted);
-                        addInto(dh0, dIn[1].data());
+                        addInto(dh0, TensorData.array(dIn[1]));
                     }
                     if (dIn[2] != null) {
                         float[] dc0 = new float[dc.length];
                         permuteBatch(dc, dc0, stateRows, batch, config.hiddenSize(), unsorted);
-                        addInto(dc0, dIn[2].data());
+                        addInto(dc0, TensorData.array(dIn[2]));
                     }
                 });
         PackedVariable output = new PackedVariable(v[0], out.output().batchSizes(), sorted, unsorted);
@@ -765,10 +768,10 @@ public final class LSTM extends Module {
                         + h0.dim() + "-D, " + c0.dim() + "-D) tensors");
             }
             checkHidden(h0, c0, batch);
-            permuteBatch(h0.data(), h, stateRows, batch, projected, sorted);
-            permuteBatch(c0.data(), c, stateRows, batch, hidden, sorted);
+            permuteBatch(TensorData.array(h0), h, stateRows, batch, projected, sorted);
+            permuteBatch(TensorData.array(c0), c, stateRows, batch, hidden, sorted);
         }
-        float[] out = forwardPass.forwardPacked(data.data(), input.batchSizes(), batch, h, c, trace);
+        float[] out = forwardPass.forwardPacked(TensorData.array(data), input.batchSizes(), batch, h, c, trace);
         int[] unsorted = input.unsortedIndices();
         float[] hN = new float[h.length];
         float[] cN = new float[c.length];
@@ -778,6 +781,23 @@ public final class LSTM extends Module {
                 input.batchSizes(), sorted, input.unsortedIndices());
         return new PackedOutput(output, Tensor.of(hN, stateRows, batch, projected),
                 Tensor.of(cN, stateRows, batch, hidden));
+    }
+
+    /**
+     * What the backward reads besides its trace: the input, h0, c0 (each may be null) and every
+     * weight. A change to any of them between forward and backward is refused (see
+     * {@link Autograd#record(String, Variable[], Tensor[], boolean, Tensor[], org.lstm4j.autograd.BackwardFunction)}).
+     */
+    private Tensor[] savedForBackward(Tensor input, Tensor h0, Tensor c0) {
+        List<Parameter> weights = parameters();
+        Tensor[] saved = new Tensor[3 + weights.size()];
+        saved[0] = input;
+        saved[1] = h0;
+        saved[2] = c0;
+        for (int k = 0; k < weights.size(); k++) {
+            saved[3 + k] = weights.get(k).data();
+        }
+        return saved;
     }
 
     /** dst[s, k, :] = src[s, order[k], :] for every state row s; a plain copy when order is null. */

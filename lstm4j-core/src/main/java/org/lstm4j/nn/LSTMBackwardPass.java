@@ -2,6 +2,7 @@ package org.lstm4j.nn;
 
 import java.util.Arrays;
 import java.util.Map;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
@@ -127,7 +128,7 @@ final class LSTMBackwardPass {
         float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
         for (ParameterSpec spec : config.parameterSpecs()) {
             byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] =
-                    named.get(spec.name()).gradBuffer().data();
+                    TensorData.array(named.get(spec.name()).gradBuffer());
         }
         LayerWeights[][] grads = new LayerWeights[config.numLayers()][d];
         for (int layer = 0; layer < config.numLayers(); layer++) {

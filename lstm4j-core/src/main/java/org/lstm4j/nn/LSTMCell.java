@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PackedMatrix;
@@ -75,7 +76,7 @@ public final class LSTMCell extends Module {
     private float[] register(String name, SplittableRandom init, double bound, List<Parameter> parameters,
                              int... shape) {
         Tensor value = Tensor.zeros(shape);
-        float[] v = value.data();
+        float[] v = TensorData.array(value);
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) init.nextDouble(-bound, bound);
         }
@@ -127,14 +128,14 @@ public final class LSTMCell extends Module {
         if (h != null) {
             checkState(h, "hidden0", batched, batch);
             checkState(c, "hidden1", batched, batch);
-            System.arraycopy(h.data(), 0, hState, 0, hState.length);
-            System.arraycopy(c.data(), 0, cState, 0, cState.length);
+            System.arraycopy(TensorData.array(h), 0, hState, 0, hState.length);
+            System.arraycopy(TensorData.array(c), 0, cState, 0, cState.length);
         }
         float[] gates = new float[batch * 4 * hiddenSize];
         float[] out = new float[batch * hiddenSize];
         Packed p = packed.get();
         LSTMMath.recurrenceForward(kernels, pointwise, hiddenSize, hiddenSize, new int[] {batch}, new int[] {0}, false,
-                0, batch, input.data(), p.wIh(), p.bias(), gates, false, p.wHh(), null, hState, cState, out, 0,
+                0, batch, TensorData.array(input), p.wIh(), p.bias(), gates, false, p.wHh(), null, hState, cState, out, 0,
                 hiddenSize, null, null, null);
         int[] shape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
         return new State(Tensor.of(hState, shape), Tensor.of(cState, shape));

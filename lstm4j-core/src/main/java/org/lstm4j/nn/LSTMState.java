@@ -2,6 +2,7 @@ package org.lstm4j.nn;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -75,8 +76,8 @@ public final class LSTMState {
         int hOut = h.size(2);
         int hCell = c.size(2);
         for (int l = 0; l < layers; l++) {
-            Arrays.fill(h.data(), (l * batch + b) * hOut, (l * batch + b + 1) * hOut, 0f);
-            Arrays.fill(c.data(), (l * batch + b) * hCell, (l * batch + b + 1) * hCell, 0f);
+            Arrays.fill(TensorData.array(h), (l * batch + b) * hOut, (l * batch + b + 1) * hOut, 0f);
+            Arrays.fill(TensorData.array(c), (l * batch + b) * hCell, (l * batch + b + 1) * hCell, 0f);
         }
     }
 

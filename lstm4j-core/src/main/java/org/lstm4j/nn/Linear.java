@@ -3,6 +3,7 @@ package org.lstm4j.nn;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.math.LinearMath;
@@ -70,8 +71,8 @@ public final class Linear extends Module {
     public Tensor forward(Tensor input) {
         int rows = checkInput(input);
         float[] y = new float[rows * outFeatures];
-        LinearMath.linearForward(kernels, rows, inFeatures, outFeatures, input.data(), weight.data().data(),
-                bias == null ? null : bias.data().data(), y);
+        LinearMath.linearForward(kernels, rows, inFeatures, outFeatures, TensorData.array(input), TensorData.array(weight.data()),
+                bias == null ? null : TensorData.array(bias.data()), y);
         return Tensor.of(y, outputShape(input));
     }
 
@@ -80,10 +81,11 @@ public final class Linear extends Module {
         Tensor x = input.value();
         Tensor y = forward(x);
         int rows = y.numel() / outFeatures;
-        return Autograd.record("Linear", new Variable[] {input}, true, y, (dOut, dIn) ->
-                LinearMath.linearBackward(kernels, rows, inFeatures, outFeatures, dOut[0].data(), x.data(),
-                        weight.data().data(), weight.gradBuffer().data(),
-                        bias == null ? null : bias.gradBuffer().data(), dIn[0] == null ? null : dIn[0].data()));
+        Tensor[] saved = {x, weight.data()};
+        return Autograd.record("Linear", new Variable[] {input}, saved, true, y, (dOut, dIn) ->
+                LinearMath.linearBackward(kernels, rows, inFeatures, outFeatures, TensorData.array(dOut[0]), TensorData.array(x),
+                        TensorData.array(weight.data()), TensorData.array(weight.gradBuffer()),
+                        bias == null ? null : TensorData.array(bias.gradBuffer()), dIn[0] == null ? null : TensorData.array(dIn[0])));
     }
 
     private int checkInput(Tensor input) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -108,8 +109,8 @@ public abstract class Module {
         for (Map.Entry<String, Parameter> e : own.entrySet()) {
             Tensor given = stateDict.get(e.getKey());
             if (given != null) {
-                float[] src = given.data();
-                System.arraycopy(src, 0, e.getValue().data().data(), 0, src.length);
+                float[] src = TensorData.array(given);
+                System.arraycopy(src, 0, TensorData.array(e.getValue().data()), 0, src.length);
                 e.getValue().markChanged();
             }
         }

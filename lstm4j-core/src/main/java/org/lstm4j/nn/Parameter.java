@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -11,13 +12,15 @@ import org.lstm4j.tensor.Tensor;
 public final class Parameter {
     private final Tensor data;
     private Tensor grad;
-    private int version;
 
     public Parameter(Tensor data) {
         this.data = Objects.requireNonNull(data, "data");
     }
 
-    /** The value (live, not a copy). */
+    /**
+     * The value (live, not a copy). Every change made through it — {@link Tensor#set},
+     * {@link Tensor#data()} — moves {@link #version()}, so layers see it at their next forward.
+     */
     public Tensor data() {
         return data;
     }
@@ -38,22 +41,23 @@ public final class Parameter {
     /** Sets the gradient to zero (keeps the buffer) — PyTorch's {@code zero_grad(set_to_none=False)}. */
     public void zeroGrad() {
         if (grad != null) {
-            java.util.Arrays.fill(grad.data(), 0f);
+            java.util.Arrays.fill(TensorData.array(grad), 0f);
         }
     }
 
     /**
-     * Counts in-place changes of the value (PyTorch's {@code tensor._version}): optimizers bump it
-     * after each step, so a layer caching data derived from the value (such as packed weight
-     * panels) can tell when to rebuild it.
+     * Counts in-place changes of the value: its tensor's {@link Tensor#version()} (PyTorch's
+     * {@code tensor._version}). Optimizer steps, state-dict loads and writes through the tensor
+     * move it, so a layer caching data derived from the value (such as packed weight panels) can
+     * tell when to rebuild it.
      */
     public int version() {
-        return version;
+        return data.version();
     }
 
     /** Records that the value was changed in place; see {@link #version()}. */
     public void markChanged() {
-        version++;
+        data.markChanged();
     }
 
     public int[] shape() {

@@ -5,9 +5,8 @@ import java.util.function.Supplier;
 /**
  * A value computed from some parameters — their weights packed for the kernels, b_ih + b_hh — and
  * computed again when any of them changes, i.e. when its {@link Parameter#version()} moves (an
- * optimizer step, a state-dict load; code that writes parameter values directly calls
- * {@link Parameter#markChanged()}). The value is replaced, never changed in place, so a reader
- * on another thread keeps a whole snapshot.
+ * optimizer step, a state-dict load, any write through the parameter's tensor). The value is
+ * replaced, never changed in place, so a reader on another thread keeps a whole snapshot.
  */
 final class ParameterDerived<T> {
 

@@ -3,6 +3,7 @@ package org.lstm4j.optim;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
 
@@ -187,8 +188,8 @@ public class Adam extends Optimizer {
                 throw new IllegalArgumentException("optimizer state for parameter " + i
                         + " must have all of exp_avg, exp_avg_sq and step, or none");
             }
-            expAvg[i] = m == null ? null : m.data().clone();
-            expAvgSq[i] = v == null ? null : v.data().clone();
+            expAvg[i] = m == null ? null : TensorData.array(m).clone();
+            expAvgSq[i] = v == null ? null : TensorData.array(v).clone();
             steps[i] = step == null ? 0 : step.longValue();
         }
     }

@@ -1,6 +1,7 @@
 package org.lstm4j.optim;
 
 import java.util.Collection;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.Parameter;
 
 /**
@@ -41,7 +42,7 @@ public final class ClipGrad {
             if (p.grad() == null) {
                 continue;
             }
-            double norm = norm(p.grad().data(), normType);
+            double norm = norm(TensorData.array(p.grad()), normType);
             total = inf ? Math.max(total, norm) : total + Math.pow(norm, normType);
         }
         float totalNorm = (float) (inf ? total : Math.pow(total, 1 / normType));
@@ -49,7 +50,7 @@ public final class ClipGrad {
         if (!(coef >= 1f)) { // as clamp(coef, max=1): also spreads a NaN norm into the gradients, as PyTorch does
             for (Parameter p : parameters) {
                 if (p.grad() != null) {
-                    float[] g = p.grad().data();
+                    float[] g = TensorData.array(p.grad());
                     for (int i = 0; i < g.length; i++) {
                         g[i] *= coef;
                     }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
 
@@ -47,7 +48,7 @@ public abstract class Optimizer {
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
             if (p.grad() != null) {
-                update(i, p.data().data(), p.grad().data());
+                update(i, TensorData.array(p.data()), TensorData.array(p.grad()));
                 p.markChanged();
             }
         }

@@ -3,6 +3,7 @@ package org.lstm4j.optim;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
 
@@ -130,7 +131,7 @@ public final class SGD extends Optimizer {
     protected void loadState(Map<String, Tensor> tensors, Map<String, Double> scalars) {
         for (int i = 0; i < momentumBuffers.length; i++) {
             Tensor t = tensors.get(i + ".momentum_buffer");
-            momentumBuffers[i] = t == null ? null : t.data().clone();
+            momentumBuffers[i] = t == null ? null : TensorData.array(t).clone();
         }
     }
 

@@ -3,6 +3,7 @@ package org.lstm4j.tensor;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.internal.TensorData;
 
 /**
  * A small float32 N-d array: a row-major {@code float[]} plus a shape. Always contiguous.
@@ -16,16 +17,37 @@ import java.util.SplittableRandom;
  * Tensor last = x.select(0, -1);           // (3, 10), like x[-1] in PyTorch
  * }</pre>
  *
- * <p>{@link #data()} returns the backing array itself (no copy), so kernels can work on it
- * directly; {@link #reshape} shares it too. Every other operation returns a new tensor.
+ * <p>{@link #data()} returns the backing array itself (no copy); {@link #reshape} shares it too.
+ * Every other operation returns a new tensor.
+ *
+ * <p>Like a PyTorch tensor, a tensor counts its in-place changes in {@link #version()} (shared
+ * with its reshaped views): {@link #set} and {@link #data()} move it. Layers use it to notice
+ * that weights changed since they were packed, and the backward pass to refuse gradients of
+ * values that changed since the forward pass.
  */
 public final class Tensor {
+
+    static {
+        TensorData.install(tensor -> tensor.data);
+    }
+
+    /** PyTorch's {@code _version}: one counter shared by a tensor and its views. */
+    private static final class VersionCounter {
+        int value;
+    }
+
     private final float[] data;
     private final int[] shape;
+    private final VersionCounter version;
 
     private Tensor(float[] data, int[] shape) {
+        this(data, shape, new VersionCounter());
+    }
+
+    private Tensor(float[] data, int[] shape, VersionCounter version) {
         this.data = data;
         this.shape = shape;
+        this.version = version;
     }
 
     /** Wraps {@code data} (no copy) as a tensor of the given shape. */
@@ -76,9 +98,32 @@ public final class Tensor {
         return t;
     }
 
-    /** The backing array, row-major. Not a copy: writes are visible through this tensor. */
+    /**
+     * The backing array, row-major. Not a copy: writes are visible through this tensor.
+     *
+     * <p>Handing out the writable array counts as a change: {@link #version()} moves, so a layer
+     * whose weights these are repacks them before its next forward pass, and a backward pass
+     * that needs these values refuses to run on changed ones. Write before the next call that
+     * reads this tensor; if you keep the array and write to it later, call {@link #markChanged()}
+     * after writing. To read without marking a change use {@link #get} or {@link #copy()}.
+     */
     public float[] data() {
+        version.value++;
         return data;
+    }
+
+    /**
+     * How many times the values were changed in place (PyTorch's {@code tensor._version}); shared
+     * with views made by {@link #reshape}. {@link #set}, {@link #data()} and
+     * {@link #markChanged()} move it.
+     */
+    public int version() {
+        return version.value;
+    }
+
+    /** Records that the values were changed in place (through an array kept from {@link #data()}). */
+    public void markChanged() {
+        version.value++;
     }
 
     /** A copy of the shape. */
@@ -105,6 +150,7 @@ public final class Tensor {
 
     public void set(float value, int... index) {
         data[offset(index)] = value;
+        version.value++;
     }
 
     /** The single value of a one-element tensor. */
@@ -120,7 +166,10 @@ public final class Tensor {
         return new Tensor(data.clone(), shape.clone());
     }
 
-    /** Same data, new shape (a view: shares the backing array). One dimension may be -1. */
+    /**
+     * Same data, new shape (a view: shares the backing array and the {@link #version()} counter).
+     * One dimension may be -1.
+     */
     public Tensor reshape(int... newShape) {
         int[] s = newShape.clone();
         int inferred = -1;
@@ -150,7 +199,7 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Arrays.toString(newShape)
                     + " is invalid for input of size " + data.length);
         }
-        return new Tensor(data, s);
+        return new Tensor(data, s, version);
     }
 
     /** A copy with dimensions reordered: result dim i is this tensor's dim {@code dims[i]}. */

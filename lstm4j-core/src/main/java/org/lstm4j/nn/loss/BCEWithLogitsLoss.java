@@ -2,6 +2,7 @@ package org.lstm4j.nn.loss;
 
 import java.util.Objects;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.math.LossMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -31,8 +32,8 @@ public final class BCEWithLogitsLoss {
         Losses.requireSameShape("BCEWithLogitsLoss", x, target);
         int n = x.numel();
         float[] loss = new float[n];
-        LossMath.bceWithLogitsForward(n, x.data(), target.data(), loss);
-        return Losses.reduce("BCEWithLogitsLoss", input, loss, x.shape(), reduction, n,
-                (dLoss, dx) -> LossMath.bceWithLogitsBackward(n, x.data(), target.data(), dLoss, dx));
+        LossMath.bceWithLogitsForward(n, TensorData.array(x), TensorData.array(target), loss);
+        return Losses.reduce("BCEWithLogitsLoss", input, target, loss, x.shape(), reduction, n,
+                (dLoss, dx) -> LossMath.bceWithLogitsBackward(n, TensorData.array(x), TensorData.array(target), dLoss, dx));
     }
 }

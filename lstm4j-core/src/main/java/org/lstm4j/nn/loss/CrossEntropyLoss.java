@@ -2,6 +2,7 @@ package org.lstm4j.nn.loss;
 
 import java.util.Objects;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.math.LossMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -61,14 +62,14 @@ public final class CrossEntropyLoss {
             }
         }
         float[] loss = new float[positions];
-        int counted = LossMath.crossEntropyForward(batch, classes, inner, x.data(), t, ignoreIndex, loss);
+        int counted = LossMath.crossEntropyForward(batch, classes, inner, TensorData.array(x), t, ignoreIndex, loss);
         int[] lossShape = new int[Math.max(0, shape.length - 1)];
         if (shape.length > 1) {
             lossShape[0] = batch;
             System.arraycopy(shape, 2, lossShape, 1, shape.length - 2);
         }
-        return Losses.reduce("CrossEntropyLoss", input, loss, lossShape, reduction, counted,
-                (dLoss, dx) -> LossMath.crossEntropyBackward(batch, classes, inner, x.data(), t, ignoreIndex, dLoss, dx));
+        return Losses.reduce("CrossEntropyLoss", input, null, loss, lossShape, reduction, counted,
+                (dLoss, dx) -> LossMath.crossEntropyBackward(batch, classes, inner, TensorData.array(x), t, ignoreIndex, dLoss, dx));
     }
 
     /** d1·d2·… for (N, C, d1, …); 1 for (C) and (N, C). */

@@ -3,6 +3,7 @@ package org.lstm4j.nn.loss;
 import java.util.Arrays;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -21,12 +22,14 @@ final class Losses {
     }
 
     /**
-     * Reduces {@code perElement} (shape {@code shape}) and records the loss op.
+     * Reduces {@code perElement} (shape {@code shape}) and records the loss op, whose backward
+     * reads the input's value and {@code target}.
      *
+     * @param target  the target tensor, or null when the target is not a tensor
      * @param divisor the mean's denominator (element count, or non-ignored count)
      */
-    static Variable reduce(String name, Variable input, float[] perElement, int[] shape, Reduction reduction,
-                           int divisor, ElementBackward backward) {
+    static Variable reduce(String name, Variable input, Tensor target, float[] perElement, int[] shape,
+                           Reduction reduction, int divisor, ElementBackward backward) {
         Tensor value;
         if (reduction == Reduction.NONE) {
             value = Tensor.of(perElement, shape);
@@ -38,15 +41,16 @@ final class Losses {
             value = Tensor.scalar((float) (reduction == Reduction.SUM ? sum : sum / divisor));
         }
         int n = perElement.length;
-        return Autograd.record(name, new Variable[] {input}, false, value, (dOut, dIn) -> {
+        Tensor[] saved = {input.value(), target};
+        return Autograd.record(name, new Variable[] {input}, saved, false, value, (dOut, dIn) -> {
             float[] dLoss;
             if (reduction == Reduction.NONE) {
-                dLoss = dOut[0].data();
+                dLoss = TensorData.array(dOut[0]);
             } else {
                 dLoss = new float[n];
                 Arrays.fill(dLoss, reduction == Reduction.SUM ? dOut[0].item() : dOut[0].item() / divisor);
             }
-            backward.backward(dLoss, dIn[0].data());
+            backward.backward(dLoss, TensorData.array(dIn[0]));
         });
     }
 

@@ -2,6 +2,7 @@ package org.lstm4j.nn.loss;
 
 import java.util.Objects;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.math.LossMath;
 import org.lstm4j.tensor.Tensor;
 
@@ -30,8 +31,8 @@ public final class MSELoss {
         Losses.requireSameShape("MSELoss", x, target);
         int n = x.numel();
         float[] loss = new float[n];
-        LossMath.mseForward(n, x.data(), target.data(), loss);
-        return Losses.reduce("MSELoss", input, loss, x.shape(), reduction, n,
-                (dLoss, dx) -> LossMath.mseBackward(n, x.data(), target.data(), dLoss, dx));
+        LossMath.mseForward(n, TensorData.array(x), TensorData.array(target), loss);
+        return Losses.reduce("MSELoss", input, target, loss, x.shape(), reduction, n,
+                (dLoss, dx) -> LossMath.mseBackward(n, TensorData.array(x), TensorData.array(target), dLoss, dx));
     }
 }

@@ -3,6 +3,7 @@ package org.lstm4j.nn.utils;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.lstm4j.internal.TensorData;
 import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.tensor.Tensor;
 
@@ -92,7 +93,7 @@ public final class Rnn {
         PackLayout layout = packLayout(input.shape(), lengths, batchFirst, enforceSorted);
         int[] entries = layout.paddedEntries();
         int inner = entrySize(input.shape());
-        float[] src = input.data();
+        float[] src = TensorData.array(input);
         float[] data = new float[entries.length * inner];
         for (int r = 0; r < entries.length; r++) {
             System.arraycopy(src, entries[r] * inner, data, r * inner, inner);
@@ -230,8 +231,8 @@ public final class Rnn {
         Tensor padded = Tensor.full(paddingValue, paddedShape(data.shape(), steps, batch, batchFirst));
         int inner = entrySize(padded.shape());
         int[] entries = paddedEntries(batchSizes, sequence.sortedIndices(), steps, batch, batchFirst);
-        float[] out = padded.data();
-        float[] src = data.data();
+        float[] out = TensorData.array(padded);
+        float[] src = TensorData.array(data);
         for (int r = 0; r < entries.length; r++) {
             System.arraycopy(src, r * inner, out, entries[r] * inner, inner);
         }
@@ -292,13 +293,13 @@ public final class Rnn {
         System.arraycopy(trailing, 0, outShape, 2, trailing.length);
         Tensor out = Tensor.full(paddingValue, outShape);
         for (int b = 0; b < batch; b++) {
-            float[] src = sequences.get(b).data();
+            float[] src = TensorData.array(sequences.get(b));
             int length = sequences.get(b).size(0);
             if (batchFirst) {
-                System.arraycopy(src, 0, out.data(), b * maxLength * inner, length * inner);
+                System.arraycopy(src, 0, TensorData.array(out), b * maxLength * inner, length * inner);
             } else {
                 for (int t = 0; t < length; t++) {
-                    System.arraycopy(src, t * inner, out.data(), (t * batch + b) * inner, inner);
+                    System.arraycopy(src, t * inner, TensorData.array(out), (t * batch + b) * inner, inner);
                 }
             }
         }
