@@ -9,6 +9,7 @@ import org.lstm4j.cli.charlm.CharVocab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code lstm4j generate}: text from a trained character model, streamed as it is sampled. */
@@ -30,7 +31,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--length", defaultValue = "500", description = "characters to generate (default ${DEFAULT-VALUE})")
     int length;
 
-    @Option(names = "--temperature", defaultValue = "0.8", description = "sampling temperature (default ${DEFAULT-VALUE})")
+    @Option(names = "--temperature", defaultValue = "0.8", description = "sampling temperature > 0: lower is safer, near 0 always the most likely character"
+                    + " (default ${DEFAULT-VALUE})")
     double temperature;
 
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
@@ -38,6 +40,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!(temperature > 0)) {
+            throw new ParameterException(spec.commandLine(), "--temperature must be greater than 0 (e.g. 0.01 for the"
+                    + " most likely character each time), got " + temperature);
+        }
+        if (length < 0) {
+            throw new ParameterException(spec.commandLine(), "--length must be 0 or more, got " + length);
+        }
         CharModel charModel = CharModel.load(model.resolve("model.safetensors"));
         CharVocab vocab = CharVocab.read(model.resolve("vocab.json"));
         if (vocab.size() != charModel.config().vocab()) {

@@ -13,6 +13,7 @@ import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -58,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if ((h0 == null) != (c0 == null)) {
-            throw new IllegalArgumentException("--h0 and --c0 must be given together");
+            throw new ParameterException(spec.commandLine(), "--h0 and --c0 must be given together");
         }
         LSTM lstm = (prefix == null ? LSTM.load(weights) : LSTM.load(weights, prefix)).withBatchFirst(batchFirst);
         lstm.eval();

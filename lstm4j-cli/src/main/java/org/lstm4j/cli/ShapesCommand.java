@@ -7,6 +7,7 @@ import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -53,10 +54,10 @@ final class ShapesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (seqLen <= 0) {
-            throw new IllegalArgumentException("--seq-len must be greater than zero, got " + seqLen);
+            throw new ParameterException(spec.commandLine(), "--seq-len must be greater than zero, got " + seqLen);
         }
         if (batch < 0) {
-            throw new IllegalArgumentException("--batch must be zero (unbatched) or greater, got " + batch);
+            throw new ParameterException(spec.commandLine(), "--batch must be zero (unbatched) or greater, got " + batch);
         }
         LSTM lstm = LSTM.builder(inputSize, hiddenSize).numLayers(numLayers).bidirectional(bidirectional)
                 .projSize(projSize).batchFirst(batchFirst).bias(!noBias).seed(0).build();
