@@ -3,9 +3,13 @@ package org.lstm4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.lstm4j.io.ModuleTree;
 import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.io.TensorInfo;
@@ -16,11 +20,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lstm4j inspect FILE}: what a model file holds, and the LSTM configuration it implies. */
+/**
+ * {@code lstm4j inspect FILE}: which kind of model file it is, what it holds (the module tree of a
+ * whole model or TorchScript archive, the tensors, other entries), and the LSTM configuration it
+ * implies.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "List the tensors of a model file (safetensors, torch.save .pt/.pth, .npz, .npy) and the"
-                + " LSTM configuration inferred from their names and shapes. Nothing in the file is executed.",
-        footer = {"", "Examples:", "  bin/lstm4j inspect model.safetensors", "  bin/lstm4j inspect checkpoint.pt --prefix encoder.rnn."})
+        description = "Say which kind of model file FILE is (state dict, TorchScript, whole pickled model, legacy"
+                + " torch.save, safetensors, npz, npy), print its module tree and tensors, and the LSTM configuration"
+                + " inferred from their names and shapes. Nothing in the file is executed.",
+        footer = {"", "Examples:", "  bin/lstm4j inspect model.safetensors", "  bin/lstm4j inspect scripted.pt",
+            "  bin/lstm4j inspect checkpoint.pt --prefix encoder.rnn."})
 final class InspectCommand implements Callable<Integer> {
 
     @Spec
@@ -36,10 +46,23 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         StateDictFile contents = StateDicts.read(file);
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("%s: %s, %d tensors%n", file, contents.format(), contents.tensors().size());
-        int nameWidth = contents.tensors().keySet().stream().mapToInt(String::length).max().orElse(4);
-        for (TensorInfo info : contents.infos()) {
-            w.printf("  %-" + nameWidth + "s  %-8s  %s%n", info.name(), info.dtype(), java.util.Arrays.toString(info.shape()));
+        w.printf("%s: %s, %d tensors%n", file, kind(contents), contents.tensors().size());
+        Set<String> inTree = new HashSet<>();
+        if (!contents.modules().isEmpty()) {
+            w.println("module tree:");
+            for (ModuleTree root : contents.modules()) {
+                printTree(w, root, contents, 1, inTree);
+            }
+        }
+        List<TensorInfo> loose = contents.infos().stream().filter(i -> !inTree.contains(i.name())).toList();
+        if (!loose.isEmpty()) {
+            if (!inTree.isEmpty()) {
+                w.println("other tensors:");
+            }
+            int nameWidth = loose.stream().mapToInt(i -> i.name().length()).max().orElse(4);
+            for (TensorInfo info : loose) {
+                w.printf("  %-" + nameWidth + "s  %-8s  %s%n", info.name(), info.dtype(), Arrays.toString(info.shape()));
+            }
         }
         if (!contents.otherEntries().isEmpty()) {
             w.println("other entries:");
@@ -48,6 +71,10 @@ final class InspectCommand implements Callable<Integer> {
         if (!contents.metadata().isEmpty()) {
             w.println("metadata:");
             contents.metadata().forEach((k, v) -> w.printf("  %s = %s%n", k, v));
+        }
+        if (!contents.notes().isEmpty()) {
+            w.println("notes:");
+            contents.notes().forEach(note -> w.printf("  %s%n", note));
         }
         List<String> prefixes = prefix != null ? List.of(prefix) : LSTM.lstmPrefixes(contents.tensors());
         if (prefixes.isEmpty()) {
@@ -60,9 +87,76 @@ final class InspectCommand implements Callable<Integer> {
             w.printf("LSTM at prefix \"%s\": %s%n", p, lstm);
             w.printf("  input_size=%d hidden_size=%d num_layers=%d bias=%s bidirectional=%s proj_size=%d%n",
                     c.inputSize(), c.hiddenSize(), c.numLayers(), c.bias(), c.bidirectional(), c.projSize());
-            w.println("  (batch_first and dropout are not stored in a state dict; pass --batch-first to run if needed)");
+            Object batchFirst = storedBatchFirst(contents.modules(), p);
+            if (Boolean.TRUE.equals(batchFirst)) {
+                w.println("  the model stores batch_first=True: pass --batch-first to run");
+            } else if (batchFirst == null) {
+                w.println("  (batch_first and dropout are not stored in a state dict; pass --batch-first to run if needed)");
+            }
         }
         return 0;
+    }
+
+    /** What kind of file this is, in the words of the user who saved it. */
+    static String kind(StateDictFile contents) {
+        String saved = contents.modules().isEmpty() ? "state dict" : "whole pickled model";
+        if (!contents.otherEntries().isEmpty()) {
+            saved = "checkpoint dict holding a " + saved;
+        }
+        return switch (contents.format()) {
+            case TORCH_ZIP -> saved + " (torch.save, zip format)";
+            case TORCH_LEGACY -> saved + " in the legacy torch.save format (before PyTorch 1.6)";
+            case TORCHSCRIPT -> "TorchScript archive (torch.jit.save)";
+            case SAFETENSORS -> "safetensors";
+            case NPZ -> "npz (numpy.savez)";
+            case NPY -> "npy (numpy.save)";
+            default -> contents.format().toString();
+        };
+    }
+
+    /** One module: its place and class, its settings, its tensors, then its submodules, indented by depth. */
+    private static void printTree(PrintWriter w, ModuleTree module, StateDictFile contents, int depth, Set<String> inTree) {
+        String indent = "  ".repeat(depth);
+        String name = module.path().isEmpty() ? "(root)" : module.path().substring(module.path().lastIndexOf('.') + 1);
+        StringBuilder settings = new StringBuilder();
+        module.attributes().forEach((k, v) -> settings.append(' ').append(k).append('=').append(python(v)));
+        w.printf("%s%s: %s%s%n", indent, name, module.type(), settings);
+        for (String tensor : module.tensors()) {
+            inTree.add(tensor);
+            String local = tensor.substring(module.path().isEmpty() ? 0 : module.path().length() + 1);
+            w.printf("%s  %s  %s  %s%n", indent, local, contents.dtypes().get(tensor),
+                    Arrays.toString(contents.tensor(tensor).shape()));
+        }
+        for (ModuleTree child : module.children()) {
+            printTree(w, child, contents, depth + 1, inTree);
+        }
+    }
+
+    /** The batch_first a whole pickled nn.LSTM stored, or null when the file does not say. */
+    private static Object storedBatchFirst(List<ModuleTree> modules, String lstmPrefix) {
+        for (ModuleTree module : modules) {
+            String path = module.path().isEmpty() ? "" : module.path() + ".";
+            if (path.equals(lstmPrefix)) {
+                return module.attributes().get("batch_first");
+            }
+            Object inChild = storedBatchFirst(module.children(), lstmPrefix);
+            if (inChild != null) {
+                return inChild;
+            }
+        }
+        return null;
+    }
+
+    /** A setting as Python prints it: True, None, 'LSTM', 0.1. */
+    private static String python(Object value) {
+        if (value == null) {
+            return "None";
+        } else if (value instanceof Boolean b) {
+            return b ? "True" : "False";
+        } else if (value instanceof String s) {
+            return "'" + s + "'";
+        }
+        return String.valueOf(value);
     }
 
     private static String describe(Object value) {

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.lstm4j.io.Npy;
 import org.lstm4j.io.SafeTensors;
 import org.lstm4j.nn.LSTM;
@@ -18,6 +20,86 @@ import org.lstm4j.tensor.Tensor;
 class ModelFileCommandsTest {
 
     private static final Path CHECKPOINTS = Path.of("..", "lstm4j-core", "src", "test", "resources", "io", "checkpoints");
+    /** Written by tools/fixtures/make_model_fixtures.py (PyTorch 1.13.1), each with its &lt;file&gt;.expected.npz. */
+    private static final Path MODELS = Path.of("..", "lstm4j-core", "src", "test", "resources", "io", "models");
+    private static final Path SENTINEL = Path.of("/tmp/lstm4j_hostile_sentinel");
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "scripted_net.pt | TorchScript archive (torch.jit.save), 10 tensors",
+        "traced_tagger.pt | TorchScript archive (torch.jit.save), 14 tensors",
+        "whole_net.pt | whole pickled model (torch.save, zip format), 10 tensors",
+        "checkpoint_whole_model.pt | checkpoint dict holding a whole pickled model (torch.save, zip format), 10 tensors",
+        "legacy_bilstm.pt | state dict in the legacy torch.save format (before PyTorch 1.6), 16 tensors",
+        "legacy_whole_net_f64.pt | whole pickled model in the legacy torch.save format (before PyTorch 1.6), 10 tensors",
+        "lightning_style.ckpt | checkpoint dict holding a state dict (torch.save, zip format), 10 tensors",
+        "scripted_net.pt.expected.npz | npz (numpy.savez), 16 tensors"})
+    void inspectSaysWhichKindOfFileItIs(String file, String kind) {
+        CliTestSupport r = CliTestSupport.run("inspect", MODELS.resolve(file).toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith(MODELS.resolve(file) + ": " + kind + "\n");
+    }
+
+    @Test
+    void inspectPrintsTheModuleTreeWithSettingsAndTensors() {
+        CliTestSupport r = CliTestSupport.run("inspect", MODELS.resolve("whole_net.pt").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains(
+                "module tree:\n  (root): __main__.Net\n    rnn: torch.nn.modules.rnn.LSTM mode='LSTM' input_size=3 "
+                        + "hidden_size=5 num_layers=2 bias=True batch_first=True dropout=0.0 bidirectional=False "
+                        + "proj_size=0\n      weight_ih_l0  float32  [20, 3]\n",
+                "    fc: torch.nn.modules.linear.Linear in_features=5 out_features=2\n      weight  float32  [2, 5]\n",
+                "LSTM at prefix \"rnn.\": LSTM(3, 5, num_layers=2)",
+                "the model stores batch_first=True: pass --batch-first to run");
+        CliTestSupport script = CliTestSupport.run("inspect", MODELS.resolve("traced_tagger.pt").toString());
+        assertThat(script.out()).contains("    encoder: __torch__.torch.nn.modules.container.", "      0: __torch__.",
+                "    lstm: __torch__.torch.nn.modules.rnn.", "      weight_hr_l0_reverse  float32  [3, 6]");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"scripted_net.pt, true", "traced_tagger.pt, false", "whole_lstm_f16.pt, true",
+        "legacy_bilstm.pt, false", "legacy_whole_net_f64.pt, true", "scripted_bf16.pt, true"})
+    void runGivesPyTorchsNumbersForModelFiles(String file, boolean batchFirst, @TempDir Path dir) throws IOException {
+        Map<String, Tensor> expected = Npy.readNpz(MODELS.resolve(file + ".expected.npz")).tensors();
+        for (String name : new String[] {"input", "h0", "c0"}) {
+            Npy.write(dir.resolve(name + ".npy"), expected.get(name));
+        }
+        Path out = dir.resolve("out");
+        CliTestSupport r = CliTestSupport.run(batchFirst
+                ? new String[] {"run", "--weights", MODELS.resolve(file).toString(), "--batch-first",
+                    "--input", dir.resolve("input.npy").toString(), "--h0", dir.resolve("h0.npy").toString(),
+                    "--c0", dir.resolve("c0.npy").toString(), "--out", out.toString()}
+                : new String[] {"run", "--weights", MODELS.resolve(file).toString(),
+                    "--input", dir.resolve("input.npy").toString(), "--h0", dir.resolve("h0.npy").toString(),
+                    "--c0", dir.resolve("c0.npy").toString(), "--out", out.toString()});
+        assertThat(r.status()).as(r.err()).isZero();
+        for (String name : new String[] {"output", "h_n", "c_n"}) {
+            float diff = Npy.read(out.resolve(name + ".npy")).maxAbsDiff(expected.get(name));
+            assertThat(diff).as("%s %s", file, name).isLessThanOrEqualTo(1e-5f);
+        }
+    }
+
+    /** Each would run {@code touch /tmp/lstm4j_hostile_sentinel} in a real unpickler. */
+    @ParameterizedTest
+    @CsvSource({"hostile_tensors_os_system.pt, os.system", "hostile_torchscript_posix_system.pt, posix.system",
+        "hostile_legacy_subprocess.pt, subprocess.call"})
+    void hostileFilesAreRefusedInOneLineAndNothingRuns(String file, String global, @TempDir Path dir)
+            throws IOException {
+        Files.deleteIfExists(SENTINEL);
+        Npy.write(dir.resolve("x.npy"), Tensor.zeros(2, 1, 3));
+        String path = MODELS.resolve(file).toString();
+        String refusal = "lstm4j: refusing to load global '" + global + "' from " + path
+                + ": it can run code or reach the system, so the file is treated as hostile and nothing from it was run";
+        for (String[] args : new String[][] {{"inspect", path},
+            {"run", "--weights", path, "--input", dir.resolve("x.npy").toString(), "--out", dir.resolve("o").toString()}}) {
+            CliTestSupport r = CliTestSupport.run(args);
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith(refusal).doesNotContain("\n");
+            assertThat(r.out()).isEmpty();
+        }
+        assertThat(SENTINEL).doesNotExist();
+        assertThat(dir.resolve("o")).doesNotExist();
+    }
 
     @Test
     void inspectListsTensorsAndInfersTheLstmOfARealCheckpoint() {

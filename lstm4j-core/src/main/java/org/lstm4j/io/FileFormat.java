@@ -8,8 +8,19 @@ package org.lstm4j.io;
  * }</pre>
  */
 public enum FileFormat {
-    /** {@code torch.save} zip archive (PyTorch ≥ 1.6): {@code <archive>/data.pkl} plus storages. Read only. */
+    /**
+     * {@code torch.save} zip archive (PyTorch ≥ 1.6): {@code <archive>/data.pkl} plus storages; a
+     * state dict, a checkpoint dict or a whole pickled model. Read only.
+     */
     TORCH_ZIP,
+    /**
+     * The legacy {@code torch.save} format (before PyTorch 1.6, or
+     * {@code _use_new_zipfile_serialization=False}): a magic number, then pickles, then raw storages.
+     * Read only.
+     */
+    TORCH_LEGACY,
+    /** TorchScript archive ({@code torch.jit.save}): a zip with data.pkl, constants.pkl and code/. Read only. */
+    TORCHSCRIPT,
     /** Hugging Face safetensors: 8-byte header length, JSON header, raw little-endian data. */
     SAFETENSORS,
     /** One numpy array ({@code np.save}). */

@@ -19,11 +19,12 @@ import org.lstm4j.tensor.Tensor;
  *
  * <p>Detection by the first bytes, never by the extension:
  * <ul>
- *   <li>{@code PK\3\4} (or an empty zip's {@code PK\5\6}): a zip; {@link FileFormat#TORCH_ZIP} if
- *       it has {@code <archive>/data.pkl}, {@link FileFormat#NPZ} if it holds only {@code .npy}
- *       entries;
+ *   <li>{@code PK\3\4} (or an empty zip's {@code PK\5\6}): a zip; {@link FileFormat#TORCHSCRIPT} if
+ *       it has {@code <archive>/data.pkl} and {@code constants.pkl} or {@code code/},
+ *       {@link FileFormat#TORCH_ZIP} if it has {@code <archive>/data.pkl} only,
+ *       {@link FileFormat#NPZ} if it holds only {@code .npy} entries;
  *   <li>{@code \x93NUMPY}: {@link FileFormat#NPY};
- *   <li>a pickle starting with torch's legacy magic number: refused, with how to re-save it;
+ *   <li>a pickle starting with torch's legacy magic number: {@link FileFormat#TORCH_LEGACY};
  *   <li>an 8-byte length followed by an opening brace (the JSON header): {@link FileFormat#SAFETENSORS}.
  * </ul>
  *
@@ -77,8 +78,9 @@ public final class StateDicts {
     }
 
     static StateDictFile read(ByteSource src, String singleName) throws IOException {
-        return switch (detect(src)) {
-            case TORCH_ZIP -> TorchZip.read(src, singleName);
+        FileFormat format = detect(src);
+        return switch (format) {
+            case TORCH_ZIP, TORCH_LEGACY, TORCHSCRIPT -> TorchZip.read(src, format, singleName);
             case NPZ -> Npy.readNpz(src);
             case NPY -> Npy.readAsStateDict(src, singleName);
             case SAFETENSORS -> SafeTensors.read(src);
@@ -94,7 +96,8 @@ public final class StateDicts {
                 String name = e.name();
                 int slash = name.indexOf('/');
                 if (slash > 0 && name.equals(name.substring(0, slash) + "/data.pkl")) {
-                    return FileFormat.TORCH_ZIP;
+                    return TorchZip.isTorchScript(zip, name.substring(0, slash)) ? FileFormat.TORCHSCRIPT
+                            : FileFormat.TORCH_ZIP;
                 }
                 allNpy &= name.endsWith(".npy");
             }
@@ -108,7 +111,7 @@ public final class StateDicts {
             return FileFormat.NPY;
         }
         if (TorchZip.isLegacy(head)) {
-            throw src.error(TorchZip.LEGACY_MESSAGE);
+            return FileFormat.TORCH_LEGACY;
         }
         if (head.length >= 9 && head[8] == '{') {
             return FileFormat.SAFETENSORS;
@@ -118,8 +121,8 @@ public final class StateDicts {
             hex.append(String.format("%02x ", head[i] & 0xFF));
         }
         String pickleHint = head.length > 0 && (head[0] & 0xFF) == 0x80
-                ? " (it looks like a plain pickle: only torch.save's zip format is read)" : "";
-        throw src.error("unrecognised file format: expected a torch.save zip, safetensors, .npy or .npz; first bytes "
+                ? " (it looks like a plain pickle, not one written by torch.save)" : "";
+        throw src.error("unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy or .npz; first bytes "
                 + hex.toString().strip() + pickleHint);
     }
 

@@ -3,32 +3,62 @@ package org.lstm4j.io;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.lstm4j.tensor.Tensor;
 
 /**
- * A restricted unpickler for the {@code data.pkl} of a torch.save archive. It executes nothing:
- * the handful of Python callables a state dict needs (OrderedDict, the tensor rebuild functions,
- * storage and dtype names) are recognised by name and re-implemented here; every other global is
- * refused before anything further is read.
+ * A restricted unpickler for PyTorch's pickles: the {@code data.pkl} of a torch.save or
+ * torch.jit.save archive, and the pickles of the legacy torch.save format. It executes nothing.
  *
- * <p>Opcodes: those pickle protocols 2 to 5 use for dicts, lists, tuples, ints, floats, strings,
- * bytes, booleans, None, the memo, GLOBAL/STACK_GLOBAL, REDUCE, BUILD, NEWOBJ (OrderedDict only)
- * and BINPERSID. Others are refused by name with their offset.
+ * <p>Globals are resolved by name, never imported:
+ * <ul>
+ *   <li>The callables PyTorch's files need (OrderedDict, the tensor and parameter rebuild
+ *       functions, storage and dtype names, torch.Size, TorchScript's list and type-tag helpers,
+ *       set, defaultdict, numpy scalars) are re-implemented here.
+ *   <li>Names that can run code or reach the system are refused before anything further is read,
+ *       wherever they occur (next to real tensors too): every name in {@code os}, {@code posix},
+ *       {@code nt}, {@code subprocess}, {@code sys}, {@code shutil}, {@code socket},
+ *       {@code importlib}, {@code runpy}, {@code pickle}, {@code marshal}, {@code ctypes} and the
+ *       like; {@code builtins} except its plain data types; {@code eval}, {@code exec},
+ *       {@code compile}, {@code getattr}, {@code __import__}, {@code open}, {@code system} and
+ *       dunder attributes anywhere in a dotted name (protocol 4 resolves {@code torch} +
+ *       {@code os.system} attribute by attribute); and loaders such as {@code torch.load},
+ *       {@code torch.storage._load_from_bytes}, {@code numpy.load}.
+ *   <li>Every other global (a model class such as {@code torch.nn.modules.rnn.LSTM},
+ *       {@code __main__.Net}, a TorchScript {@code __torch__.*} class, argparse.Namespace) becomes
+ *       an inert {@link PickledGlobal}; REDUCE or NEWOBJ on it gives a {@link PickledObject} that
+ *       records the arguments, BUILD records the state, SETITEM/APPEND record items.
+ * </ul>
  *
- * <p>Result values: {@code LinkedHashMap} (dict, OrderedDict), {@code ArrayList} (list),
- * unmodifiable {@code List} (tuple), {@code Long} or {@code BigInteger}, {@code Double},
- * {@code String}, {@code Boolean}, {@code null}, {@code byte[]}, {@code Tensor}. The result is
+ * <p>Opcodes: those pickle protocols 2 to 5 use for dicts, lists, tuples, sets, ints, floats,
+ * strings (also protocol 2's BINSTRING from Python 2), bytes, booleans, None, the memo,
+ * GLOBAL/STACK_GLOBAL, REDUCE, BUILD, NEWOBJ and BINPERSID. Others are refused by name with
+ * their offset.
+ *
+ * <p>Tensors: BINPERSID names a storage ({@code ('storage', torch.FloatStorage, key, location,
+ * numel)}, with a sixth element in the legacy format); {@code _rebuild_tensor_v2} views it. Each
+ * view is checked against the storage's declared size and copied out as float32 by
+ * {@link #fillTensors}, after the whole pickle is read (the legacy format stores the data after the
+ * pickle).
+ *
+ * <p>Result values: {@code LinkedHashMap} (dict, OrderedDict, defaultdict), {@code ArrayList}
+ * (list), unmodifiable {@code List} (tuple), {@code Set} (set, frozenset), {@code Long} or
+ * {@code BigInteger}, {@code Double}, {@code String}, {@code Boolean}, {@code null},
+ * {@code byte[]}, {@code Tensor}, {@link PickledGlobal}, {@link PickledObject}. The result is
  * checked to be at most {@value #MAX_DEPTH} levels deep (so it has no cycles) before it is returned.
  */
 final class Unpickler {
@@ -38,26 +68,43 @@ final class Unpickler {
     static final int MAX_DEPTH = 100;
     private static final int MAX_GLOBAL_NAME = 256;
 
-    /** Supplies the elements of the storage BINPERSID names, as float32. */
+    /** Supplies the elements of a storage BINPERSID named, as float32. */
     interface StorageLoader {
-        /** {@code numel} elements of {@code dtype} stored under {@code key}. */
+        /** The {@code numel} elements of {@code dtype} stored under {@code key}. */
         float[] load(String key, DType dtype, long numel) throws IOException;
     }
 
-    /** The Python callables a state dict may call, by the name the pickle gives them. */
+    /** A storage as BINPERSID declares it; its data comes from a {@link StorageLoader}. */
+    record Storage(String key, DType dtype, long numel) {
+    }
+
+    /** The Python callables lstm4j re-implements, by the names a pickle gives them. */
     private enum Callable {
         ORDERED_DICT("collections.OrderedDict"),
+        DEFAULT_DICT("collections.defaultdict"),
+        SET("builtins.set", "__builtin__.set"),
+        FROZENSET("builtins.frozenset", "__builtin__.frozenset"),
         REBUILD_TENSOR("torch._utils._rebuild_tensor"),
         REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"),
         REBUILD_PARAMETER("torch._utils._rebuild_parameter"),
         REBUILD_PARAMETER_WITH_STATE("torch._utils._rebuild_parameter_with_state"),
+        REBUILD_FROM_TYPE("torch._tensor._rebuild_from_type"),
+        REBUILD_FROM_TYPE_V2("torch._tensor._rebuild_from_type_v2"),
+        JIT_BUILD_LIST("torch.jit._pickle.build_intlist", "torch.jit._pickle.build_tensorlist",
+                "torch.jit._pickle.build_doublelist", "torch.jit._pickle.build_boollist"),
+        JIT_RESTORE_TYPE_TAG("torch.jit._pickle.restore_type_tag"),
         CODECS_ENCODE("_codecs.encode"),
-        TORCH_SIZE("torch.Size");
+        TORCH_SIZE("torch.Size"),
+        NUMPY_SCALAR("numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar");
 
-        final String pythonName;
+        final List<String> pythonNames;
 
-        Callable(String pythonName) {
-            this.pythonName = pythonName;
+        Callable(String... pythonNames) {
+            this.pythonNames = List.of(pythonNames);
+        }
+
+        String pythonName() {
+            return pythonNames.get(0);
         }
     }
 
@@ -65,7 +112,8 @@ final class Unpickler {
     private record StorageType(DType dtype) {
     }
 
-    private record Storage(String key, DType dtype, long numel, float[] values) {
+    /** A tensor whose elements are copied out of its storage by {@link #fillTensors}. */
+    private record PendingTensor(Storage storage, long offset, int[] shape, long[] stride, float[] out) {
     }
 
     private static final Map<String, Callable> CALLABLES = new HashMap<>();
@@ -78,47 +126,102 @@ final class Unpickler {
     private static final List<String> DTYPE_NAMES = List.of("float32", "float", "float64", "double", "float16",
             "half", "bfloat16", "int64", "long", "int32", "int", "int16", "short", "int8", "uint8", "bool");
 
+    /** Top-level modules whose names run commands or code, reach files, processes or the network, or unpickle. */
+    private static final Set<String> DANGEROUS_MODULES = Set.of("os", "posix", "nt", "subprocess", "_posixsubprocess",
+            "sys", "shutil", "socket", "_socket", "ssl", "importlib", "imp", "pkgutil", "zipimport", "runpy", "code",
+            "codeop", "pdb", "bdb", "pty", "commands", "popen2", "pickle", "_pickle", "cPickle", "dill", "cloudpickle",
+            "shelve", "marshal", "ctypes", "_ctypes", "cffi", "multiprocessing", "_multiprocessing", "threading",
+            "_thread", "thread", "asyncio", "signal", "tempfile", "glob", "webbrowser", "urllib", "urllib2", "urllib3",
+            "http", "httplib", "ftplib", "smtplib", "telnetlib", "requests", "aiohttp", "platform", "types", "gc",
+            "inspect", "timeit", "trace", "cProfile", "profile", "doctest", "site", "distutils", "setuptools", "pip",
+            "venv", "__builtins__");
+    /** Names that run code, reach attributes or modules by name, or open files, wherever they appear. */
+    private static final Set<String> DANGEROUS_NAMES = Set.of("eval", "exec", "execfile", "compile", "getattr",
+            "setattr", "delattr", "__import__", "open", "input", "globals", "locals", "vars", "breakpoint", "apply",
+            "system", "popen", "attrgetter", "methodcaller", "load_library");
+    /** Globals (and everything under them) in harmless packages that load or run what they are given. */
+    private static final List<String> DANGEROUS_GLOBALS = List.of("torch.load", "torch.save", "torch.serialization",
+            "torch.hub", "torch.jit.load", "torch.storage._load_from_bytes", "torch.utils.cpp_extension", "torch.ops",
+            "torch._ops", "torch.package", "numpy.load", "numpy.lib.npyio", "numpy.testing", "numpy.f2py",
+            "numpy.distutils", "numpy.ctypeslib", "pandas.read_pickle", "pandas.io", "joblib");
+    /** The only builtins a pickle may name: plain data types (defaultdict(list), set(...)). */
+    private static final Set<String> BUILTIN_DATA_TYPES = Set.of("object", "int", "float", "complex", "bool", "str",
+            "bytes", "bytearray", "list", "tuple", "dict", "set", "frozenset", "slice", "range");
+
     static {
         for (Callable c : Callable.values()) {
-            CALLABLES.put(c.pythonName, c);
+            for (String name : c.pythonNames) {
+                CALLABLES.put(name, c);
+            }
         }
     }
 
     private final byte[] data;
+    private final int start;
     private final String file;
     private final String entry;
-    private final StorageLoader loader;
     /** Tensor elements still allowed to be materialized; see the constructor. */
     private long elementBudget;
     private final List<Object> stack = new ArrayList<>();
     private final int[] marks = new int[MAX_MARKS];
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
-    private final Map<String, Storage> storages = new HashMap<>();
+    private final Map<String, Storage> storages = new LinkedHashMap<>();
+    private final List<PendingTensor> pending = new ArrayList<>();
     private final Map<Tensor, DType> tensorDTypes = new IdentityHashMap<>();
     private int pos;
 
     /**
-     * @param data   the pickle bytes
+     * @param data   the bytes holding the pickle
+     * @param start  where the pickle starts in {@code data} (the legacy format has several in a row)
      * @param file   the file they came from, for messages
-     * @param entry  the zip entry they came from ({@code archive/data.pkl}), for messages
-     * @param loader resolves storages
+     * @param entry  where in the file the pickle is ({@code archive/data.pkl}), for messages
      * @param elementBudget how many tensor elements all rebuilt tensors may hold together. Views
      *                      with stride 0 or overlapping strides can describe huge tensors over a
      *                      tiny storage; since each tensor is copied out, this keeps a small file
      *                      from asking for gigabytes (TorchZip allows 16 per byte of file, plus 2^20)
      */
-    Unpickler(byte[] data, String file, String entry, StorageLoader loader, long elementBudget) {
+    Unpickler(byte[] data, int start, String file, String entry, long elementBudget) {
         this.data = data;
+        this.start = start;
+        this.pos = start;
         this.file = file;
         this.entry = entry;
-        this.loader = loader;
         this.elementBudget = elementBudget;
+    }
+
+    /** Where the pickle ended: the offset just past its STOP, once {@link #load} returned. */
+    int end() {
+        return pos;
+    }
+
+    /** The storages the pickle declared, by key, in the order it first named them. */
+    Map<String, Storage> storages() {
+        return Collections.unmodifiableMap(storages);
     }
 
     /** The stored dtype of every tensor the last {@link #load} built (identity keys). */
     Map<Tensor, DType> tensorDTypes() {
         return tensorDTypes;
+    }
+
+    /**
+     * Copies every tensor {@link #load} built out of its storage, loading each storage used once.
+     * Until then the tensors hold zeros.
+     */
+    void fillTensors(StorageLoader loader) throws IOException {
+        Map<String, List<PendingTensor>> byStorage = new LinkedHashMap<>();
+        for (PendingTensor p : pending) {
+            byStorage.computeIfAbsent(p.storage.key(), k -> new ArrayList<>()).add(p);
+        }
+        for (List<PendingTensor> views : byStorage.values()) {
+            Storage storage = views.get(0).storage;
+            float[] values = loader.load(storage.key(), storage.dtype(), storage.numel());
+            for (PendingTensor p : views) {
+                gather(values, p.offset, p.shape, p.stride, p.out);
+            }
+        }
+        pending.clear();
     }
 
     Object load() throws IOException {
@@ -155,6 +258,7 @@ final class Unpickler {
                 case '}' -> push(new LinkedHashMap<>(), at); // EMPTY_DICT
                 case ']' -> push(new ArrayList<>(), at); // EMPTY_LIST
                 case ')' -> push(tuple(new Object[0]), at); // EMPTY_TUPLE
+                case 0x8F -> push(new LinkedHashSet<>(), at); // EMPTY_SET
                 case 't' -> push(tuple(popMark(at).toArray()), at); // TUPLE
                 case 0x85 -> push(tuple(new Object[] {pop(at)}), at); // TUPLE1
                 case 0x86 -> { // TUPLE2
@@ -168,28 +272,33 @@ final class Unpickler {
                     Object a = pop(at);
                     push(tuple(new Object[] {a, b, c}), at);
                 }
+                case 0x91 -> push(Collections.unmodifiableSet(set(popMark(at), at)), at); // FROZENSET
                 case 's' -> { // SETITEM
                     Object value = pop(at);
                     Object key = pop(at);
-                    dictOnTop(at, "SETITEM").put(checkedKey(key, at), value);
+                    setItems(Arrays.asList(key, value), at, "SETITEM");
                 }
                 case 'u' -> { // SETITEMS
                     List<Object> items = popMark(at);
                     if (items.size() % 2 != 0) {
                         throw error(at, "SETITEMS with an odd number of items");
                     }
-                    Map<Object, Object> dict = dictOnTop(at, "SETITEMS");
-                    for (int i = 0; i < items.size(); i += 2) {
-                        dict.put(checkedKey(items.get(i), at), items.get(i + 1));
-                    }
+                    setItems(items, at, "SETITEMS");
                 }
                 case 'a' -> { // APPEND
                     Object value = pop(at);
-                    listOnTop(at, "APPEND").add(value);
+                    appendItems(Collections.singletonList(value), at, "APPEND");
                 }
-                case 'e' -> { // APPENDS
+                case 'e' -> appendItems(popMark(at), at, "APPENDS"); // APPENDS
+                case 0x90 -> { // ADDITEMS
                     List<Object> items = popMark(at);
-                    listOnTop(at, "APPENDS").addAll(items);
+                    Object top = peek(at);
+                    if (!(top instanceof LinkedHashSet)) {
+                        throw error(at, "ADDITEMS on " + typeName(top) + ", expected a set");
+                    }
+                    @SuppressWarnings("unchecked")
+                    Set<Object> set = (Set<Object>) top;
+                    set.addAll(set(items, at));
                 }
                 case '0' -> pop(at); // POP
                 case '1' -> popMark(at); // POP_MARK
@@ -217,6 +326,8 @@ final class Unpickler {
                 case 'X' -> push(utf8(at, u32(at)), at); // BINUNICODE
                 case 0x8C -> push(utf8(at, u8(at)), at); // SHORT_BINUNICODE
                 case 0x8D -> push(utf8(at, i64(at)), at); // BINUNICODE8
+                case 'T' -> push(utf8(at, i32(at)), at); // BINSTRING: Python 2's str, decoded as torch.load does (UTF-8)
+                case 'U' -> push(utf8(at, u8(at)), at); // SHORT_BINSTRING
                 case 'B' -> push(bytes(at, u32(at)), at); // BINBYTES
                 case 'C' -> push(bytes(at, u8(at)), at); // SHORT_BINBYTES
                 case 'q' -> memo.put((long) u8(at), peek(at)); // BINPUT
@@ -243,20 +354,19 @@ final class Unpickler {
                     Object callable = pop(at);
                     push(call(callable, args, at), at);
                 }
-                case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args); only OrderedDict()
+                case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args)
                     Object args = pop(at);
                     Object cls = pop(at);
-                    if (cls != Callable.ORDERED_DICT || !(args instanceof List<?> a) || !a.isEmpty()) {
-                        throw error(at, "NEWOBJ is only supported for collections.OrderedDict(), got "
-                                + typeName(cls));
-                    }
-                    push(new LinkedHashMap<>(), at);
+                    push(newObject(cls, args, at), at);
                 }
                 case 'b' -> { // BUILD: obj.__setstate__(state)
-                    pop(at);
+                    Object state = pop(at);
                     Object target = peek(at);
-                    // OrderedDict state is its attributes (state_dict's _metadata): not items, not needed.
-                    if (!(target instanceof Map) && !(target instanceof Tensor)) {
+                    if (target instanceof PickledObject object) {
+                        object.build(state);
+                    } else if (!(target instanceof Map) && !(target instanceof Tensor)) {
+                        // OrderedDict state is its attributes (state_dict's _metadata); a tensor's is its
+                        // Python attributes: neither is needed.
                         throw error(at, "BUILD on " + typeName(target) + " is not supported");
                     }
                 }
@@ -268,6 +378,11 @@ final class Unpickler {
 
     private Object global(String module, String name, int at) throws IOException {
         String full = module + "." + name;
+        if (isDangerous(module, name)) {
+            throw new IOException("refusing to load global '" + printable(full) + "' from " + file
+                    + ": it can run code or reach the system, so the file is treated as hostile and nothing from it"
+                    + " was run (offset " + at + " of " + entry + ")");
+        }
         Callable callable = CALLABLES.get(full);
         if (callable != null) {
             return callable;
@@ -281,25 +396,63 @@ final class Unpickler {
                 return full;
             }
         }
-        String hint = module.equals("__main__") || module.startsWith("torch.nn.modules")
-                || module.startsWith("__torch__")
-                ? "; the file pickles a whole model object: save model.state_dict() with torch.save instead"
-                : "";
-        throw new IOException("refusing to load global '" + printable(full) + "' from " + file
-                + ": only PyTorch state-dict types are allowed" + hint + " (offset " + at + " of " + entry + ")");
+        return new PickledGlobal(module, name);
+    }
+
+    /** The deny-list of the class comment. */
+    static boolean isDangerous(String module, String name) {
+        String[] moduleParts = module.split("\\.", -1);
+        String top = moduleParts[0];
+        if (DANGEROUS_MODULES.contains(top)) {
+            return true;
+        }
+        if (top.equals("builtins") || top.equals("__builtin__")) {
+            return moduleParts.length > 1 || !BUILTIN_DATA_TYPES.contains(name);
+        }
+        String full = module + "." + name;
+        for (String global : DANGEROUS_GLOBALS) {
+            if (full.equals(global) || full.startsWith(global + ".")) {
+                return true;
+            }
+        }
+        for (String part : name.split("\\.", -1)) {
+            boolean dunder = part.length() > 4 && part.startsWith("__") && part.endsWith("__")
+                    && !part.equals("__newobj__") && !part.equals("__newobj_ex__");
+            if (dunder || DANGEROUS_MODULES.contains(part) || DANGEROUS_NAMES.contains(part)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Object call(Object callable, Object args, int at) throws IOException {
-        if (!(callable instanceof Callable c)) {
-            throw error(at, "REDUCE on " + typeName(callable) + ", which is not an allowed callable");
-        }
         if (!(args instanceof List<?> a) || args instanceof ArrayList) {
-            throw error(at, c.pythonName + " needs a tuple of arguments, got " + typeName(args));
+            throw error(at, "REDUCE on " + typeName(callable) + " needs a tuple of arguments, got " + typeName(args));
+        }
+        if (callable instanceof PickledGlobal type) {
+            return placeholder(type, a, at);
+        }
+        if (!(callable instanceof Callable c)) {
+            throw error(at, "REDUCE on " + typeName(callable) + ", which is not callable");
         }
         switch (c) {
             case ORDERED_DICT -> {
                 arity(c, a, at, 0, 0);
                 return new LinkedHashMap<>();
+            }
+            case DEFAULT_DICT -> {
+                // defaultdict(default_factory): a dict; the factory only matters for missing keys.
+                arity(c, a, at, 0, 1);
+                return new LinkedHashMap<>();
+            }
+            case SET, FROZENSET -> {
+                arity(c, a, at, 0, 1);
+                List<?> items = a.isEmpty() ? List.of() : a.get(0) instanceof List<?> l ? l : null;
+                if (items == null) {
+                    throw error(at, c.pythonName() + " needs a list or tuple, got " + typeName(a.get(0)));
+                }
+                Set<Object> set = set(items, at);
+                return c == Callable.SET ? set : Collections.unmodifiableSet(set);
             }
             case REBUILD_TENSOR -> {
                 arity(c, a, at, 4, 4);
@@ -312,11 +465,31 @@ final class Unpickler {
             }
             case REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE -> {
                 // (data, requires_grad, backward_hooks[, state]): the parameter is its data.
-                arity(c, a, at, c == Callable.REBUILD_PARAMETER ? 3 : 4, c == Callable.REBUILD_PARAMETER ? 3 : 4);
+                int n = c == Callable.REBUILD_PARAMETER ? 3 : 4;
+                arity(c, a, at, n, n);
                 if (!(a.get(0) instanceof Tensor t)) {
-                    throw error(at, c.pythonName + " needs a tensor, got " + typeName(a.get(0)));
+                    throw error(at, c.pythonName() + " needs a tensor, got " + typeName(a.get(0)));
                 }
                 return t;
+            }
+            case REBUILD_FROM_TYPE, REBUILD_FROM_TYPE_V2 -> {
+                // (func, type, args, state): func(*args), as an instance of a Tensor subclass; the
+                // subclass and its state are dropped, the tensor is what matters.
+                arity(c, a, at, 4, 4);
+                if (a.get(0) == Callable.REBUILD_FROM_TYPE || a.get(0) == Callable.REBUILD_FROM_TYPE_V2) {
+                    // One level only: a chain of these would recurse as deep as the pickle nests tuples.
+                    throw error(at, c.pythonName() + " of itself is not supported");
+                }
+                return call(a.get(0), a.get(2), at);
+            }
+            case JIT_BUILD_LIST -> {
+                arity(c, a, at, 1, 1);
+                return a.get(0);
+            }
+            case JIT_RESTORE_TYPE_TAG -> {
+                // (value, type_str): the type string only helps TorchScript's static typing.
+                arity(c, a, at, 2, 2);
+                return a.get(0);
             }
             case CODECS_ENCODE -> {
                 // Protocol 2 pickles bytes as _codecs.encode(str, 'latin1').
@@ -346,21 +519,107 @@ final class Unpickler {
                 }
                 return tuple(dims.toArray());
             }
+            case NUMPY_SCALAR -> {
+                arity(c, a, at, 1, 2);
+                return numpyScalar(a, at);
+            }
             default -> throw new AssertionError(c);
         }
     }
 
+    private Object newObject(Object cls, Object args, int at) throws IOException {
+        if (!(args instanceof List<?> a) || args instanceof ArrayList) {
+            throw error(at, "NEWOBJ needs a tuple of arguments, got " + typeName(args));
+        }
+        if (cls == Callable.ORDERED_DICT && a.isEmpty()) {
+            return new LinkedHashMap<>();
+        }
+        if (cls instanceof PickledGlobal type) {
+            return placeholder(type, a, at);
+        }
+        throw error(at, "NEWOBJ is only supported for collections.OrderedDict() and classes, got " + typeName(cls));
+    }
+
+    /** An instance of a class lstm4j does not implement; storages may only be used by the tensor rebuilds. */
+    private PickledObject placeholder(PickledGlobal type, List<?> args, int at) throws IOException {
+        for (Object arg : args) {
+            if (arg instanceof Storage) {
+                throw error(at, printable(type.qualifiedName()) + " on a storage is not supported: only dense "
+                        + "tensors (torch._utils._rebuild_tensor_v2) are read");
+            }
+        }
+        return new PickledObject(type, args);
+    }
+
+    /**
+     * numpy.core.multiarray.scalar(dtype, bytes): a numpy scalar such as np.float32(0.25) in a
+     * checkpoint dict. Booleans, integers and floats are read (as Boolean, Long or BigInteger,
+     * Double); other dtypes (complex, datetime, strings) stay a placeholder.
+     */
+    private Object numpyScalar(List<?> a, int at) throws IOException {
+        String descr = a.get(0) instanceof PickledObject dtype && dtype.type().name().equals("dtype")
+                && dtype.type().module().startsWith("numpy") && !dtype.args().isEmpty()
+                && dtype.args().get(0) instanceof String d ? d : null;
+        if (descr == null || a.size() != 2 || !(a.get(1) instanceof byte[] bytes)) {
+            throw error(at, "numpy scalar needs (numpy.dtype, bytes), got " + a.size() + " arguments");
+        }
+        int size = switch (descr) {
+            case "b1", "i1", "u1" -> 1;
+            case "f2", "i2", "u2" -> 2;
+            case "f4", "i4", "u4" -> 4;
+            case "f8", "i8", "u8" -> 8;
+            default -> 0;
+        };
+        if (size == 0) {
+            return new PickledObject(new PickledGlobal("numpy.core.multiarray", "scalar"), a);
+        }
+        if (bytes.length != size) {
+            throw error(at, "numpy scalar of dtype " + descr + " needs " + size + " bytes, got " + bytes.length);
+        }
+        Object state = ((PickledObject) a.get(0)).state();
+        boolean bigEndian = state instanceof List<?> s && s.size() > 1 && ">".equals(s.get(1));
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        return switch (descr) {
+            case "b1" -> bytes[0] != 0;
+            case "i1" -> (long) bytes[0];
+            case "u1" -> (long) (bytes[0] & 0xFF);
+            case "i2" -> (long) in.getShort();
+            case "u2" -> (long) (in.getShort() & 0xFFFF);
+            case "i4" -> (long) in.getInt();
+            case "u4" -> in.getInt() & 0xFFFF_FFFFL;
+            case "i8" -> in.getLong();
+            case "u8" -> {
+                long v = in.getLong();
+                yield v >= 0 ? (Object) v : new BigInteger(Long.toUnsignedString(v));
+            }
+            case "f2" -> (double) DType.halfToFloat(in.getShort());
+            case "f4" -> (double) in.getFloat();
+            default -> in.getDouble();
+        };
+    }
+
     private void arity(Callable c, List<?> args, int at, int min, int max) throws IOException {
         if (args.size() < min || args.size() > max) {
-            throw error(at, c.pythonName + " takes " + (min == max ? min : min + " or " + max)
+            throw error(at, c.pythonName() + " takes " + (min == max ? min : min + " to " + max)
                     + " arguments, got " + args.size());
         }
     }
 
-    /** persistent_load(('storage', storage_type, key, location, numel)). */
-    private Storage persistentLoad(Object pid, int at) throws IOException {
-        if (!(pid instanceof List<?> p) || p.size() != 5 || !"storage".equals(p.get(0))) {
-            throw error(at, "persistent id must be ('storage', type, key, location, numel)");
+    /**
+     * persistent_load: ('storage', storage_type, key, location, numel) in zip archives, with a sixth
+     * element view_metadata (None since PyTorch 0.4) in the legacy format; ('module', class,
+     * source_file, source) for a whole model's classes in the legacy format (the source is never read).
+     */
+    private Object persistentLoad(Object pid, int at) throws IOException {
+        if (pid instanceof List<?> p && p.size() == 4 && "module".equals(p.get(0))) {
+            if (!(p.get(1) instanceof PickledGlobal cls)) {
+                throw error(at, "persistent id ('module', ...) must name a class, got " + typeName(p.get(1)));
+            }
+            return cls;
+        }
+        if (!(pid instanceof List<?> p) || (p.size() != 5 && p.size() != 6) || !"storage".equals(p.get(0))) {
+            throw error(at, "persistent id must be ('storage', type, key, location, numel[, view]) or "
+                    + "('module', class, file, source)");
         }
         if (!(p.get(1) instanceof StorageType type)) {
             throw error(at, "persistent id: storage type must be a torch storage class, got " + typeName(p.get(1)));
@@ -368,20 +627,27 @@ final class Unpickler {
         if (!(p.get(2) instanceof String key) || !(p.get(4) instanceof Long numel) || numel < 0) {
             throw error(at, "persistent id: expected a string key and a non-negative element count");
         }
+        if (p.size() == 6 && p.get(5) != null) {
+            throw error(at, "storage '" + printable(key) + "' is a view of another storage (saved by PyTorch < 0.4), "
+                    + "which is not supported");
+        }
         Storage known = storages.get(key);
         if (known != null) {
-            if (known.dtype != type.dtype || known.numel != numel) {
-                throw error(at, "storage '" + printable(key) + "' is referenced as " + known.numel + " × "
-                        + known.dtype.pytorchName + " and as " + numel + " × " + type.dtype.pytorchName);
+            if (known.dtype() != type.dtype || known.numel() != numel) {
+                throw error(at, "storage '" + printable(key) + "' is referenced as " + known.numel() + " × "
+                        + known.dtype().pytorchName + " and as " + numel + " × " + type.dtype.pytorchName);
             }
             return known;
         }
-        Storage storage = new Storage(key, type.dtype, numel, loader.load(key, type.dtype, numel));
+        Storage storage = new Storage(key, type.dtype, numel);
         storages.put(key, storage);
         return storage;
     }
 
-    /** _rebuild_tensor(_v2)(storage, storage_offset, size, stride, ...): a strided view, copied out. */
+    /**
+     * _rebuild_tensor(_v2)(storage, storage_offset, size, stride, ...): a strided view, checked
+     * against the storage's declared size now and copied out by {@link #fillTensors}.
+     */
     private Tensor rebuildTensor(List<?> args, int at) throws IOException {
         if (!(args.get(0) instanceof Storage storage)) {
             throw error(at, "tensor rebuild needs a storage, got " + typeName(args.get(0)));
@@ -416,26 +682,28 @@ final class Unpickler {
             // Checked term by term: each term is below 2^62 and the sum so far below 2^31, so no overflow.
             long last = storageOffset;
             for (int d = 0; d <= size.length; d++) {
-                if (last >= storage.numel) {
+                if (last >= storage.numel()) {
                     throw error(at, "tensor (offset " + storageOffset + ", size " + Arrays.toString(size)
                             + ", stride " + Arrays.toString(stride) + ") reaches past storage '"
-                            + printable(storage.key) + "', which has " + storage.numel + " elements");
+                            + printable(storage.key()) + "', which has " + storage.numel() + " elements");
                 }
                 if (d < size.length && size[d] > 1) {
-                    last += (size[d] - 1) * Math.min(stride[d], storage.numel);
+                    last += (size[d] - 1) * Math.min(stride[d], storage.numel());
                 }
             }
         }
-        Tensor t = Tensor.of(gather(storage.values, storageOffset, shape, stride, (int) numel), shape);
-        tensorDTypes.put(t, storage.dtype);
+        float[] out = new float[(int) numel];
+        pending.add(new PendingTensor(storage, storageOffset, shape, stride, out));
+        Tensor t = Tensor.of(out, shape);
+        tensorDTypes.put(t, storage.dtype());
         return t;
     }
 
-    /** Copies the strided view (offset, shape, stride) of {@code src} into a new row-major array. */
-    static float[] gather(float[] src, long offset, int[] shape, long[] stride, int numel) {
-        float[] out = new float[numel];
+    /** Copies the strided view (offset, shape, stride) of {@code src} into {@code out}, row-major. */
+    static void gather(float[] src, long offset, int[] shape, long[] stride, float[] out) {
+        int numel = out.length;
         if (numel == 0) {
-            return out;
+            return;
         }
         boolean contiguous = true;
         long expected = 1;
@@ -447,7 +715,7 @@ final class Unpickler {
         }
         if (contiguous) {
             System.arraycopy(src, (int) offset, out, 0, numel);
-            return out;
+            return;
         }
         int[] index = new int[shape.length];
         long position = offset;
@@ -463,7 +731,6 @@ final class Unpickler {
                 index[d] = 0;
             }
         }
-        return out;
     }
 
     private long[] longs(Object value, String what, int at) throws IOException {
@@ -489,13 +756,13 @@ final class Unpickler {
      * this bound keeps a few bytes of shared-container pickle from unfolding into millions of keys.
      */
     private long maxVisits() {
-        return 2L * data.length + 1024;
+        return 2L * (pos - start) + 1024;
     }
 
     /**
      * Depth-first over the result: at most {@link #MAX_DEPTH} levels (so no cycles), at most
-     * {@link #maxVisits} visits, and only data: a bare global or storage left in it is an error.
-     * {@code budget[0]} counts the visits left.
+     * {@link #maxVisits} visits, and only data and placeholders: a storage, a storage type or a
+     * re-implemented callable left in it is an error. {@code budget[0]} counts the visits left.
      */
     private void checkStructure(Object value, int depth, long[] budget, int at) throws IOException {
         if (depth > MAX_DEPTH) {
@@ -505,22 +772,21 @@ final class Unpickler {
             throw error(at, "result has more than " + maxVisits()
                     + " values counting shared ones each time they appear");
         }
-        if (value instanceof Map<?, ?> map) {
-            for (Object v : map.values()) {
-                checkStructure(v, depth + 1, budget, at);
-            }
-        } else if (value instanceof List<?> list) {
-            for (Object v : list) {
+        Iterable<?> children = value instanceof Map<?, ?> map ? map.values()
+                : value instanceof Collection<?> collection ? collection
+                : value instanceof PickledObject object ? object.contents() : null;
+        if (children != null) {
+            for (Object v : children) {
                 checkStructure(v, depth + 1, budget, at);
             }
         } else if (!(value == null || value instanceof String || value instanceof Long || value instanceof BigInteger
                 || value instanceof Double || value instanceof Boolean || value instanceof byte[]
-                || value instanceof Tensor)) {
+                || value instanceof Tensor || value instanceof PickledGlobal)) {
             throw error(at, "result contains " + typeName(value) + ", which is not data");
         }
     }
 
-    /** Dict keys must be immutable scalars: anything else could be cyclic or hash unpredictably. */
+    /** Dict keys and set elements must be immutable scalars: anything else could be cyclic or hash unpredictably. */
     private Object checkedKey(Object key, int at) throws IOException {
         if (key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
                 || key instanceof Double || key instanceof Boolean) {
@@ -529,22 +795,41 @@ final class Unpickler {
         throw error(at, "dict key of type " + typeName(key) + " is not supported");
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<Object, Object> dictOnTop(int at, String op) throws IOException {
-        Object top = peek(at);
-        if (!(top instanceof LinkedHashMap)) {
-            throw error(at, op + " on " + typeName(top) + ", expected a dict");
+    private Set<Object> set(List<?> items, int at) throws IOException {
+        Set<Object> set = new LinkedHashSet<>();
+        for (Object item : items) {
+            set.add(checkedKey(item, at));
         }
-        return (Map<Object, Object>) top;
+        return set;
     }
 
+    /** SETITEM(S): into a dict, or recorded on a placeholder (a dict subclass). */
     @SuppressWarnings("unchecked")
-    private List<Object> listOnTop(int at, String op) throws IOException {
+    private void setItems(List<Object> keysAndValues, int at, String op) throws IOException {
         Object top = peek(at);
-        if (!(top instanceof ArrayList)) {
+        for (int i = 0; i < keysAndValues.size(); i += 2) {
+            Object key = checkedKey(keysAndValues.get(i), at);
+            if (top instanceof LinkedHashMap) {
+                ((Map<Object, Object>) top).put(key, keysAndValues.get(i + 1));
+            } else if (top instanceof PickledObject object) {
+                object.putItem(key, keysAndValues.get(i + 1));
+            } else {
+                throw error(at, op + " on " + typeName(top) + ", expected a dict");
+            }
+        }
+    }
+
+    /** APPEND(S): onto a list, or recorded on a placeholder (a list subclass). */
+    @SuppressWarnings("unchecked")
+    private void appendItems(List<Object> items, int at, String op) throws IOException {
+        Object top = peek(at);
+        if (top instanceof ArrayList) {
+            ((List<Object>) top).addAll(items);
+        } else if (top instanceof PickledObject object) {
+            object.addItems(items);
+        } else {
             throw error(at, op + " on " + typeName(top) + ", expected a list");
         }
-        return (List<Object>) top;
     }
 
     private static List<Object> tuple(Object[] items) {
@@ -608,6 +893,13 @@ final class Unpickler {
     private long u32(int at) throws IOException {
         need(at, 4);
         long v = LittleEndian.u32(data, pos);
+        pos += 4;
+        return v;
+    }
+
+    private long i32(int at) throws IOException {
+        need(at, 4);
+        long v = LittleEndian.i32(data, pos);
         pos += 4;
         return v;
     }
@@ -680,7 +972,13 @@ final class Unpickler {
         if (value == null) {
             return "None";
         } else if (value instanceof Callable c) {
-            return c.pythonName;
+            return c.pythonName();
+        } else if (value instanceof PickledGlobal g) {
+            return "the class " + printable(g.qualifiedName());
+        } else if (value instanceof PickledObject o) {
+            return "an instance of " + printable(o.type().qualifiedName());
+        } else if (value instanceof Set) {
+            return "a set";
         } else if (value instanceof StorageType s) {
             return "a storage type (" + s.dtype.pytorchName + ")";
         } else if (value instanceof Storage) {

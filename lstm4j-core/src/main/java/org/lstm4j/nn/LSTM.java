@@ -399,9 +399,10 @@ public final class LSTM extends Module {
     }
 
     /**
-     * The LSTM in a model file: safetensors, {@code torch.save} (.pt/.pth, PyTorch ≥ 1.6) or .npz,
-     * read without executing anything from the file (see {@link StateDicts}). The one LSTM in the
-     * file is found wherever its keys sit.
+     * The LSTM in a model file: safetensors, {@code torch.save} (.pt/.pth: a state dict, a checkpoint
+     * or a whole pickled model, zip or legacy format), a TorchScript archive or .npz, read without
+     * executing anything from the file (see {@link StateDicts}). The one LSTM in the file is found
+     * wherever its keys sit.
      *
      * <pre>{@code
      * // Python: torch.save(model.state_dict(), "model.pt")

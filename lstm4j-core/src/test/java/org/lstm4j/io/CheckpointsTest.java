@@ -27,7 +27,8 @@ class CheckpointsTest {
     }
 
     static StateDictFile flatten(Object root) throws IOException {
-        return Checkpoints.flatten(root, new IdentityHashMap<>(), "single", "test.pt");
+        return Checkpoints.flatten(new TorchZip.Loaded(FileFormat.TORCH_ZIP, root, new IdentityHashMap<>()), "single",
+                "test.pt");
     }
 
     @Test
@@ -110,7 +111,8 @@ class CheckpointsTest {
         Map<Tensor, DType> dtypes = new IdentityHashMap<>();
         dtypes.put(A, DType.FLOAT16);
         dtypes.put(B, DType.INT64);
-        StateDictFile f = Checkpoints.flatten(dict("a", A, "b", B), dtypes, "x", "test.pt");
+        StateDictFile f = Checkpoints.flatten(new TorchZip.Loaded(FileFormat.TORCH_ZIP, dict("a", A, "b", B), dtypes),
+                "x", "test.pt");
         assertThat(f.dtypes()).containsExactly(Map.entry("a", "float16"), Map.entry("b", "int64"));
     }
 }

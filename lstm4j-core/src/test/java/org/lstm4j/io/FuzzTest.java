@@ -55,7 +55,18 @@ class FuzzTest {
 
     static final long[] INTERESTING = {0, 1, -1, 7, 8, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x10000, 0x7FFF_FFFFL,
         0x8000_0000L, 0xFFFF_FFFFL, 1L << 32, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, 100_000_001L};
-    static final byte[] OPCODES = "(.012FIJKLMNPQRSTUVXabcd}eghijl]opqrst)uGBC".getBytes();
+    static final byte[] OPCODES = opcodes();
+
+    /** Protocol 0/1 opcodes (ASCII) and protocol 2 to 5 ones (0x80 and up). */
+    private static byte[] opcodes() {
+        byte[] ascii = "(.012FIJKLMNPQRSTUVXabcd}eghijl]opqrst)uGBC".getBytes();
+        int[] binary = {0x80, 0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x8F, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95};
+        byte[] all = Arrays.copyOf(ascii, ascii.length + binary.length);
+        for (int i = 0; i < binary.length; i++) {
+            all[ascii.length + i] = (byte) binary[i];
+        }
+        return all;
+    }
 
     static byte[] apply(byte[] seed, List<Mutation> mutations) {
         byte[] b = seed;
@@ -146,9 +157,28 @@ class FuzzTest {
     /** Archives whose data.pkl is mutated but whose zip (CRCs, sizes) is valid, to reach the unpickler. */
     @Provide
     Arbitrary<byte[]> torchFilesWithMutatedPickles() {
+        return withMutatedPickles(List.of("torch/lstm_tiny.pt", "torch/lstm_tiny_protocol4.pt", "torch/views.pt",
+                "torch/checkpoint.pt", "torch/dtypes.pt"));
+    }
+
+    /** TorchScript archives and whole pickled models (module objects, placeholders, numpy scalars), data.pkl mutated. */
+    @Provide
+    Arbitrary<byte[]> modelFilesWithMutatedPickles() {
+        return withMutatedPickles(List.of("models/scripted_net.pt", "models/traced_tagger.pt", "models/whole_seq2seq.pt",
+                "models/checkpoint_whole_model.pt"));
+    }
+
+    /** The legacy format: mutations reach its five pickles and the raw storages alike. */
+    @Provide
+    Arbitrary<byte[]> legacyFiles() {
+        return mutants(List.of(IoFixtures.bytes("models/legacy_bilstm.pt"), IoFixtures.bytes("torch/legacy.pt"),
+                IoFixtures.bytes("models/legacy_whole_net_f64.pt")));
+    }
+
+    static Arbitrary<byte[]> withMutatedPickles(List<String> files) {
         List<Map<String, byte[]>> archives = new ArrayList<>();
-        for (String name : List.of("lstm_tiny.pt", "lstm_tiny_protocol4.pt", "views.pt", "checkpoint.pt", "dtypes.pt")) {
-            archives.add(entries(IoFixtures.bytes("torch/" + name)));
+        for (String name : files) {
+            archives.add(entries(IoFixtures.bytes(name)));
         }
         return Arbitraries.integers().between(0, archives.size() - 1).flatMap(i -> {
             Map<String, byte[]> archive = archives.get(i);
@@ -184,6 +214,16 @@ class FuzzTest {
     @Property(tries = 10_000)
     void torchPickleMutantsOnlyFailWithIOException(@ForAll("torchFilesWithMutatedPickles") byte[] file) {
         check("torch pickle", file);
+    }
+
+    @Property(tries = 5000)
+    void modelPickleMutantsOnlyFailWithIOException(@ForAll("modelFilesWithMutatedPickles") byte[] file) {
+        check("model pickle", file);
+    }
+
+    @Property(tries = 5000)
+    void legacyMutantsOnlyFailWithIOException(@ForAll("legacyFiles") byte[] file) {
+        check("torch legacy", file);
     }
 
     /** Reads {@code file} on the worker thread with a time limit and an allocation check. */

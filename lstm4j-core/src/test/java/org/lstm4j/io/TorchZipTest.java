@@ -105,22 +105,26 @@ class TorchZipTest {
     }
 
     @Test
-    void legacyFormatIsRefusedWithHowToResave() {
-        Path legacy = resource("torch/legacy.pt");
-        String message = legacy + ": legacy (pre-1.6) torch.save format is not supported; re-save with "
-                + "torch.save(model.state_dict(), path) in PyTorch ≥ 1.6 (the default _use_new_zipfile_serialization=True)";
-        assertThatThrownBy(() -> TorchZip.read(legacy)).isInstanceOf(IOException.class).hasMessage(message);
-        assertThatThrownBy(() -> StateDicts.read(legacy)).isInstanceOf(IOException.class).hasMessage(message);
+    void theLegacyFormatGivesTheSameTensors() throws IOException {
+        // torch.save(sd, path, _use_new_zipfile_serialization=False) of lstm_tiny.pt's state dict
+        StateDictFile sd = StateDicts.read(resource("torch/legacy.pt"));
+        assertThat(sd.format()).isEqualTo(FileFormat.TORCH_LEGACY);
+        assertSameTensors(expected("lstm_tiny"), sd.tensors());
+        assertSameTensors(expected("lstm_tiny"), TorchZip.read(resource("torch/legacy.pt")).tensors());
     }
 
     @Test
-    void torchScriptAndWholeModulesAreRefusedWithAdvice() {
-        assertThatThrownBy(() -> StateDicts.read(resource("torch/torchscript.pt")))
-                .isInstanceOf(IOException.class).hasMessageContaining("TorchScript archive (torch.jit.save)");
-        assertThatThrownBy(() -> StateDicts.read(resource("torch/whole_module.pt")))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("refusing to load global 'torch.nn.modules.linear.Linear'")
-                .hasMessageContaining("save model.state_dict()");
+    void torchScriptAndWholeModulesGiveTheirParameters() throws IOException {
+        StateDictFile script = StateDicts.read(resource("torch/torchscript.pt"));   // torch.jit.script(nn.Linear(2, 1))
+        assertThat(script.format()).isEqualTo(FileFormat.TORCHSCRIPT);
+        assertThat(script.infos()).containsExactly(new TensorInfo("weight", "float32", new int[] {1, 2}),
+                new TensorInfo("bias", "float32", new int[] {1}));
+        StateDictFile whole = StateDicts.read(resource("torch/whole_module.pt"));   // torch.save(nn.Linear(2, 1))
+        assertThat(whole.format()).isEqualTo(FileFormat.TORCH_ZIP);
+        assertThat(whole.infos()).containsExactly(new TensorInfo("weight", "float32", new int[] {1, 2}),
+                new TensorInfo("bias", "float32", new int[] {1}));
+        assertThat(whole.modules()).extracting(ModuleTree::type).containsExactly("torch.nn.modules.linear.Linear");
+        assertThat(whole.modules().get(0).attributes()).containsEntry("in_features", 2L).containsEntry("out_features", 1L);
     }
 
     /** The hostile archives would run {@code touch /tmp/lstm4j_hostile_sentinel} in a real unpickler. */
@@ -139,7 +143,7 @@ class TorchZipTest {
         assertThatThrownBy(() -> StateDicts.read(path))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("refusing to load global '" + global + "' from " + path
-                        + ": only PyTorch state-dict types are allowed");
+                        + ": it can run code or reach the system, so the file is treated as hostile");
         assertThatThrownBy(() -> TorchZip.readObject(path)).isInstanceOf(IOException.class);
         assertThat(sentinel).doesNotExist();
     }

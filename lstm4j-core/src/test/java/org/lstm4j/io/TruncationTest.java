@@ -22,7 +22,8 @@ class TruncationTest {
     @ParameterizedTest
     @ValueSource(strings = {"torch/lstm_tiny.pt", "torch/lstm_tiny_protocol4.pt", "torch/views.pt",
         "safetensors/lstm_tiny.safetensors", "npy/f4.npy", "npy/fortran_f4.npy", "npy/arrays.npz",
-        "npy/arrays_compressed.npz", "written.safetensors", "written.npz"})
+        "npy/arrays_compressed.npz", "torch/legacy.pt", "models/whole_lstm_f16.pt", "written.safetensors",
+        "written.npz"})
     void everyPrefixIsAnIOException(String name) throws IOException {
         byte[] full = Files.readAllBytes(file(name));
         assertThat(read(full).tensors()).isNotEmpty();
