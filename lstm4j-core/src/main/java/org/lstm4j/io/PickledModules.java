@@ -127,7 +127,7 @@ final class PickledModules {
                 || value instanceof Double || value instanceof Boolean;
     }
 
-    static String describe(Object value) {
+    private static String describe(Object value) {
         return value instanceof PickledObject o ? "a " + o.type().qualifiedName() : "a " + value.getClass().getSimpleName();
     }
 }

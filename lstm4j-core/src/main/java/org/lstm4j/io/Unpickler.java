@@ -400,7 +400,7 @@ final class Unpickler {
     }
 
     /** The deny-list of the class comment. */
-    static boolean isDangerous(String module, String name) {
+    private static boolean isDangerous(String module, String name) {
         String[] moduleParts = module.split("\\.", -1);
         String top = moduleParts[0];
         if (DANGEROUS_MODULES.contains(top)) {
