@@ -122,8 +122,8 @@ public final class StateDicts {
         }
         String pickleHint = head.length > 0 && (head[0] & 0xFF) == 0x80
                 ? " (it looks like a plain pickle, not one written by torch.save)" : "";
-        throw src.error("unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy or .npz; first bytes "
-                + hex.toString().strip() + pickleHint);
+        throw src.error("unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy "
+                + "or .npz; first bytes " + hex.toString().strip() + pickleHint);
     }
 
     private static boolean startsWith(byte[] head, int... prefix) {

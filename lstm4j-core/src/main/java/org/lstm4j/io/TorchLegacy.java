@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the legacy {@code torch.save} format (PyTorch < 1.6, or
+ * Reads the legacy {@code torch.save} format (before PyTorch 1.6, or
  * {@code _use_new_zipfile_serialization=False}) as {@code torch/serialization.py}'s
  * {@code _legacy_load} does, without running anything. The file is five pickles and the raw data:
  * <ol>

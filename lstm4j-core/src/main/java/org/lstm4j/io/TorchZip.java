@@ -68,8 +68,8 @@ import org.lstm4j.tensor.Tensor;
  * {@code expand}) are materialized, up to {@value #MAX_ELEMENTS_PER_BYTE} elements per byte of
  * file in total.
  *
- * <p>Not supported: sparse and quantized tensors, storage views of PyTorch < 0.4, the tar-based
- * format of PyTorch ≤ 0.1, and TorchScript archives of PyTorch < 1.5 (no data.pkl).
+ * <p>Not supported: sparse and quantized tensors, the storage views written before PyTorch 0.4,
+ * the tar-based format of PyTorch 0.1, and TorchScript archives without data.pkl (before 1.5).
  */
 public final class TorchZip {
     /** Legacy files start with PROTO 2 and LONG1 of the magic number 0x1950a86a20f9469cfc6c. */

@@ -628,8 +628,8 @@ final class Unpickler {
             throw error(at, "persistent id: expected a string key and a non-negative element count");
         }
         if (p.size() == 6 && p.get(5) != null) {
-            throw error(at, "storage '" + printable(key) + "' is a view of another storage (saved by PyTorch < 0.4), "
-                    + "which is not supported");
+            throw error(at, "storage '" + printable(key) + "' is a view of another storage (written before PyTorch "
+                    + "0.4), which is not supported");
         }
         Storage known = storages.get(key);
         if (known != null) {
