@@ -139,6 +139,21 @@ class ModelFileCommandsTest {
         assertThat(Npy.read(out.resolve("c_n.npy"))).isEqualTo(expected.cN());
     }
 
+    /** PyTorch: nn.LSTM(...)(torch.zeros(5, 0, H_in)) gives empty output and h_n; so does run. */
+    @Test
+    void runOnAnEmptyBatchWritesEmptyArrays(@TempDir Path dir) throws IOException {
+        Path weights = dir.resolve("model.safetensors");
+        SafeTensors.write(weights, LSTM.builder(5, 6).numLayers(2).seed(1).build().stateDict());
+        Npy.write(dir.resolve("x.npy"), Tensor.zeros(4, 0, 5));
+        Path out = dir.resolve("out");
+        CliTestSupport r = CliTestSupport.run("run", "--weights", weights.toString(),
+                "--input", dir.resolve("x.npy").toString(), "--out", out.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(Npy.read(out.resolve("output.npy")).shape()).containsExactly(4, 0, 6);
+        assertThat(Npy.read(out.resolve("h_n.npy")).shape()).containsExactly(2, 0, 6);
+        assertThat(Npy.read(out.resolve("c_n.npy")).shape()).containsExactly(2, 0, 6);
+    }
+
     @Test
     void runWithLengthsIsPackedAndPaddedWithZeros(@TempDir Path dir) throws IOException {
         LSTM lstm = LSTM.builder(3, 4).bidirectional(true).batchFirst(true).seed(4).build();

@@ -54,8 +54,8 @@ public final class InferenceSession {
                     + " bidirectional LSTM reads the sequence from its end, so it cannot run one step at a time;"
                     + " use forward(input) over the whole sequence");
         }
-        if (maxBatch <= 0) {
-            throw new IllegalArgumentException("maxBatch must be greater than zero, got " + maxBatch);
+        if (maxBatch < 0) {
+            throw new IllegalArgumentException("maxBatch must not be negative, got " + maxBatch);
         }
         this.kernels = lstm.kernels();
         this.pointwise = lstm.pointwise();

@@ -655,10 +655,6 @@ public final class LSTM extends Module {
             throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN, got input of shape "
                     + input.shapeString());
         }
-        if (batch == 0) {
-            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
-                    + input.shapeString());
-        }
         int stateRows = config.numDirections() * config.numLayers();
         float[] h = new float[stateRows * batch * config.outputSize()];
         float[] c = new float[stateRows * batch * config.hiddenSize()];

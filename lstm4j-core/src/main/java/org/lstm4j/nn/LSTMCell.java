@@ -119,10 +119,6 @@ public final class LSTMCell extends Module {
             throw new IllegalArgumentException("input has inconsistent input_size: got " + input.size(-1)
                     + " expected " + inputSize);
         }
-        if (batch == 0) {
-            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
-                    + input.shapeString());
-        }
         float[] hState = new float[batch * hiddenSize];
         float[] cState = new float[batch * hiddenSize];
         if (h != null) {

@@ -40,10 +40,10 @@ public final class LSTMState {
         }
     }
 
-    /** Zeros for {@code batch} streams of an LSTM with this configuration. */
+    /** Zeros for {@code batch} streams (0 or more) of an LSTM with this configuration. */
     public static LSTMState zeros(LSTM.Config config, int batch) {
-        if (batch <= 0) {
-            throw new IllegalArgumentException("batch must be greater than zero, got " + batch);
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must not be negative, got " + batch);
         }
         return new LSTMState(Tensor.zeros(config.numLayers(), batch, config.outputSize()),
                 Tensor.zeros(config.numLayers(), batch, config.hiddenSize()));
