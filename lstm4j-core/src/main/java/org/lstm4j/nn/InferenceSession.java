@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.util.Objects;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
@@ -62,7 +63,8 @@ public final class InferenceSession {
         this.maxBatch = maxBatch;
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
-        gates = new float[maxBatch * 4 * hidden];
+        // (maxBatch, 4H) is the largest buffer: once it fits, every other product fits too.
+        gates = new float[ArraySizes.length("this session's gates (maxBatch, 4·hidden_size)", maxBatch, 4, hidden)];
         layerOut = new float[][] {new float[maxBatch * hOut], new float[maxBatch * hOut]};
         h = new float[maxBatch * hOut];
         hSpare = config.projSize() == 0 ? new float[maxBatch * hidden] : null;

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
@@ -656,8 +657,8 @@ public final class LSTM extends Module {
                     + input.shapeString());
         }
         int stateRows = config.numDirections() * config.numLayers();
-        float[] h = new float[stateRows * batch * config.outputSize()];
-        float[] c = new float[stateRows * batch * config.hiddenSize()];
+        float[] h = new float[ArraySizes.length("h_n (D·num_layers, N, H_out)", stateRows, batch, config.outputSize())];
+        float[] c = new float[ArraySizes.length("c_n (D·num_layers, N, H_cell)", stateRows, batch, config.hiddenSize())];
         if (h0 != null) {
             checkHidden(h0, c0, batched ? batch : -1);
             System.arraycopy(TensorData.array(h0), 0, h, 0, h.length);
@@ -756,8 +757,8 @@ public final class LSTM extends Module {
         int stateRows = config.numDirections() * config.numLayers();
         int projected = config.outputSize();
         int hidden = config.hiddenSize();
-        float[] h = new float[stateRows * batch * projected];
-        float[] c = new float[stateRows * batch * hidden];
+        float[] h = new float[ArraySizes.length("h_n (D·num_layers, N, H_out)", stateRows, batch, projected)];
+        float[] c = new float[ArraySizes.length("c_n (D·num_layers, N, H_cell)", stateRows, batch, hidden)];
         int[] sorted = input.sortedIndices();
         if (h0 != null) {
             if (h0.dim() != 3 || c0.dim() != 3) {

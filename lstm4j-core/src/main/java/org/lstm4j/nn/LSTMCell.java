@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -119,6 +120,7 @@ public final class LSTMCell extends Module {
             throw new IllegalArgumentException("input has inconsistent input_size: got " + input.size(-1)
                     + " expected " + inputSize);
         }
+        ArraySizes.length("LSTMCell gates (N, 4·hidden_size)", batch, 4, hiddenSize); // the largest buffer
         float[] hState = new float[batch * hiddenSize];
         float[] cState = new float[batch * hiddenSize];
         if (h != null) {

@@ -3,6 +3,7 @@ package org.lstm4j.tensor;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 
 /**
@@ -421,13 +422,23 @@ public final class Tensor {
         return shape.clone();
     }
 
-    /** Number of elements of {@code shape} as a long (no overflow), negative dims rejected by callers. */
+    /**
+     * Number of elements of {@code shape}, exactly (a long product of ints cannot overflow for up
+     * to two dims; beyond that an overflow is an error, not a saturated or wrapped count).
+     *
+     * @throws IllegalArgumentException if a dim is negative or the count exceeds a long
+     */
     public static long numel(int[] shape) {
         long n = 1;
         for (int s : shape) {
-            n *= s;
-            if (n > Integer.MAX_VALUE) {
-                return Long.MAX_VALUE;
+            if (s < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            try {
+                n = Math.multiplyExact(n, s);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more elements than a long"
+                        + " can count");
             }
         }
         return n;
@@ -435,9 +446,9 @@ public final class Tensor {
 
     private static int allocationSize(int[] shape) {
         long n = numel(shape);
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape)
-                    + " has more elements than a Java array can hold");
+        if (n > ArraySizes.MAX_LENGTH) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array holds (" + ArraySizes.MAX_LENGTH + ")");
         }
         return (int) n;
     }

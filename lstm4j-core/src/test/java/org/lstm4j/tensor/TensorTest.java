@@ -72,7 +72,7 @@ class TensorTest {
                 .hasMessage("shape [2, 3] needs 6 elements, got 5");
         assertThatThrownBy(() -> Tensor.zeros(2, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Tensor.zeros(65536, 65536)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("more elements than a Java array can hold");
+                .hasMessageContaining("4294967296 elements, more than a Java array holds");
     }
 
     @Test
