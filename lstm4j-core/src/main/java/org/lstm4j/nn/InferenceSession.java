@@ -129,8 +129,14 @@ public final class InferenceSession {
             gathered = LSTMState.zeros(config, k);
         }
         for (int i = 0; i < k; i++) {
-            Objects.requireNonNull(states[i], "states[" + i + "]").check(config, 1);
-            copyStream(states[i], 0, 1, gathered, i, k);
+            LSTMState state = states[i];
+            if (state == null) {
+                throw new NullPointerException("states[" + i + "]");
+            }
+            if (!fits(state.h(), 1, config.outputSize()) || !fits(state.c(), 1, config.hiddenSize())) {
+                state.check(config, 1); // throws, saying expected vs got
+            }
+            copyStream(state, 0, 1, gathered, i, k);
         }
         Tensor y = step(x, gathered);
         for (int i = 0; i < k; i++) {

@@ -42,6 +42,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final int KC = 128;
     /** Row block: MC·KC floats of A (32 KiB) stay in L2 while every panel of B passes over them. */
     private static final int MC = 64;
+    /**
+     * (MR, NR) per thread: a panel with fewer live columns than NR (a projection of fewer than NR
+     * rows) is computed into this tile and copied out; reused so that a streaming step allocates
+     * nothing.
+     */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     public VectorMatrixKernels() {
     }
@@ -216,7 +222,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     int valid = gates ? gateHidden - q * V : n - q * NR;
                     boolean full = valid >= (gates ? V : NR);
                     if (!full && tile == null) {
-                        tile = new float[MR * NR];
+                        tile = TILE.get();
                     }
                     int i = ic;
                     for (; i < iEnd; i += MR) {
