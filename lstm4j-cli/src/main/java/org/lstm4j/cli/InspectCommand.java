@@ -27,10 +27,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Say which kind of model file FILE is (state dict, TorchScript, whole pickled model, legacy"
-                + " torch.save, safetensors, npz, npy), print its module tree and tensors, and the LSTM configuration"
-                + " inferred from their names and shapes. Nothing in the file is executed.",
+                + " torch.save, safetensors, npz, npy, onnx), print its module tree and tensors, and the LSTM"
+                + " configuration inferred from their names and shapes. Nothing in the file is executed; an ONNX"
+                + " model's recurrent nodes are listed as PyTorch's parameters.",
         footer = {"", "Examples:", "  bin/lstm4j inspect model.safetensors", "  bin/lstm4j inspect scripted.pt",
-            "  bin/lstm4j inspect checkpoint.pt --prefix encoder.rnn."})
+            "  bin/lstm4j inspect checkpoint.pt --prefix encoder.rnn.", "  bin/lstm4j inspect model.onnx"})
 final class InspectCommand implements Callable<Integer> {
 
     @Spec

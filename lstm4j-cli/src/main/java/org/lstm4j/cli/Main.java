@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "lstm4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PyTorch's torch.nn.LSTM in pure Java.",
         subcommands = {DemoCommand.class, TrainCommand.class, GenerateCommand.class, InspectCommand.class,
-            RunCommand.class, ShapesCommand.class, CommandLine.HelpCommand.class})
+            RunCommand.class, ExportCommand.class, ShapesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** The exit status of a failure that is not a usage error. */

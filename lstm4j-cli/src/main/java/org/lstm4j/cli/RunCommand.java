@@ -31,7 +31,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (safetensors, .pt/.pth: state dict, whole model or TorchScript, .npz)")
+    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (safetensors, .pt/.pth: state dict, whole model or TorchScript, .npz, .onnx)")
     Path weights;
 
     @Option(names = "--prefix", description = "the LSTM's key prefix (default: the one LSTM in the file)")

@@ -22,25 +22,27 @@ final class ByteSource implements Closeable {
     }
 
     private final String name;
+    private final Path file;
     private final byte[] array;
     private final FileChannel channel;
     private final long size;
 
-    private ByteSource(String name, byte[] array, FileChannel channel, long size) {
+    private ByteSource(String name, Path file, byte[] array, FileChannel channel, long size) {
         this.name = name;
+        this.file = file;
         this.array = array;
         this.channel = channel;
         this.size = size;
     }
 
     static ByteSource of(byte[] bytes, String name) {
-        return new ByteSource(name, bytes, null, bytes.length);
+        return new ByteSource(name, null, bytes, null, bytes.length);
     }
 
     static ByteSource open(Path file) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new ByteSource(file.toString(), null, channel, channel.size());
+            return new ByteSource(file.toString(), file, null, channel, channel.size());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -72,6 +74,11 @@ final class ByteSource implements Closeable {
 
     String name() {
         return name;
+    }
+
+    /** The file these bytes come from, or null for an in-memory copy (then no neighbouring file can be read). */
+    Path file() {
+        return file;
     }
 
     long size() {

@@ -26,5 +26,7 @@ public enum FileFormat {
     /** One numpy array ({@code np.save}). */
     NPY,
     /** A zip of {@code .npy} arrays ({@code np.savez}, {@code np.savez_compressed}). */
-    NPZ
+    NPZ,
+    /** An ONNX model (protobuf): its recurrent nodes read as weights, see {@link Onnx}. */
+    ONNX
 }

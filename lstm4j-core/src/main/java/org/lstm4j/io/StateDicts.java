@@ -25,7 +25,8 @@ import org.lstm4j.tensor.Tensor;
  *       {@link FileFormat#NPZ} if it holds only {@code .npy} entries;
  *   <li>{@code \x93NUMPY}: {@link FileFormat#NPY};
  *   <li>a pickle starting with torch's legacy magic number: {@link FileFormat#TORCH_LEGACY};
- *   <li>an 8-byte length followed by an opening brace (the JSON header): {@link FileFormat#SAFETENSORS}.
+ *   <li>an 8-byte length followed by an opening brace (the JSON header): {@link FileFormat#SAFETENSORS};
+ *   <li>protobuf field 1 (ModelProto.ir_version) as a one-byte varint: {@link FileFormat#ONNX}.
  * </ul>
  *
  * <p>Every reader checks each size the file declares against the real file before allocating, and
@@ -84,6 +85,7 @@ public final class StateDicts {
             case NPZ -> Npy.readNpz(src);
             case NPY -> Npy.readAsStateDict(src, singleName);
             case SAFETENSORS -> SafeTensors.read(src);
+            case ONNX -> Onnx.read(src);
         };
     }
 
@@ -116,14 +118,17 @@ public final class StateDicts {
         if (head.length >= 9 && head[8] == '{') {
             return FileFormat.SAFETENSORS;
         }
+        if (Onnx.looksLikeModel(head)) {
+            return FileFormat.ONNX;
+        }
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < Math.min(head.length, 8); i++) {
             hex.append(String.format("%02x ", head[i] & 0xFF));
         }
         String pickleHint = head.length > 0 && (head[0] & 0xFF) == 0x80
                 ? " (it looks like a plain pickle, not one written by torch.save)" : "";
-        throw src.error("unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy "
-                + "or .npz; first bytes " + hex.toString().strip() + pickleHint);
+        throw src.error("unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy,"
+                + " .npz or .onnx; first bytes " + hex.toString().strip() + pickleHint);
     }
 
     private static boolean startsWith(byte[] head, int... prefix) {

@@ -14,6 +14,8 @@ import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
+import org.lstm4j.io.Onnx;
+import org.lstm4j.io.RecurrentStack;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -401,12 +403,12 @@ public final class LSTM extends Module {
 
     /**
      * The LSTM in a model file: safetensors, {@code torch.save} (.pt/.pth: a state dict, a checkpoint
-     * or a whole pickled model, zip or legacy format), a TorchScript archive or .npz, read without
-     * executing anything from the file (see {@link StateDicts}). The one LSTM in the file is found
-     * wherever its keys sit.
+     * or a whole pickled model, zip or legacy format), a TorchScript archive, .npz or ONNX (its
+     * {@code LSTM} nodes; see {@link Onnx}), read without executing anything from the file (see
+     * {@link StateDicts}). The one LSTM in the file is found wherever its keys sit.
      *
      * <pre>{@code
-     * // Python: torch.save(model.state_dict(), "model.pt")
+     * // Python: torch.save(model.state_dict(), "model.pt")   or   torch.onnx.export(model, x, "model.onnx")
      * LSTM lstm = LSTM.load(Path.of("model.pt"));
      * }</pre>
      *
@@ -421,6 +423,39 @@ public final class LSTM extends Module {
     /** The LSTM under {@code prefix} in a model file, e.g. {@code load(path, "encoder.rnn.")}. */
     public static LSTM load(Path file, String prefix) throws IOException {
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /**
+     * Writes this LSTM as an ONNX model: one {@code LSTM} node per layer, as torch.onnx.export
+     * writes it, graph input {@code input} ((L, N, H_in), or (N, L, H_in) with batchFirst),
+     * outputs {@code output}, {@code h_n} and {@code c_n} in PyTorch's shapes; the state starts at
+     * zero. ONNX Runtime runs the file; {@link #load} reads it back.
+     *
+     * <pre>{@code
+     * lstm.toOnnx(Path.of("lstm.onnx"), 17);
+     * }</pre>
+     *
+     * @param opset the ai.onnx operator set, 7 to 22 ({@link Onnx#DEFAULT_OPSET} is a good choice)
+     * @throws IllegalArgumentException for proj_size &gt; 0 (ONNX's LSTM has no projection) or an
+     *                                  opset outside 7 to 22
+     */
+    public void toOnnx(Path file, int opset) throws IOException {
+        toOnnx(file, Onnx.ExportOptions.opset(opset).withBatchFirst(config.batchFirst()));
+    }
+
+    /**
+     * {@link #toOnnx(Path, int)} with every choice spelled out: {@code options} decide the opset,
+     * the input layout (their batchFirst, not this module's), whether the graph takes
+     * {@code h0}/{@code c0} inputs, and the module path the nodes are named after.
+     */
+    public void toOnnx(Path file, Onnx.ExportOptions options) throws IOException {
+        if (config.projSize() > 0) {
+            throw new IllegalArgumentException("cannot export an LSTM with proj_size=" + config.projSize()
+                    + " to ONNX: ONNX's LSTM has no projection (torch.onnx.export refuses LSTMs with projections too)");
+        }
+        Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.LSTM, config.inputSize(), config.hiddenSize(),
+                config.numLayers(), config.bias(), config.bidirectional() ? RecurrentStack.Direction.BIDIRECTIONAL
+                : RecurrentStack.Direction.FORWARD, stateDict()), options);
     }
 
     /**

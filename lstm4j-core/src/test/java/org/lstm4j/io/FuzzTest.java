@@ -154,6 +154,13 @@ class FuzzTest {
         return mutants(List.of(IoFixtures.bytes("torch/lstm_tiny.pt"), IoFixtures.bytes("torch/views.pt")));
     }
 
+    @Provide
+    Arbitrary<byte[]> onnxFiles() {
+        return mutants(List.of(IoFixtures.bytes("onnx/torch/lstm_1layer_opset9.onnx"),
+                IoFixtures.bytes("onnx/torch/lstm_2layer_bidirectional_opset13.onnx"),
+                IoFixtures.bytes("onnx/variants/float16_int32_data.onnx")));
+    }
+
     /** Archives whose data.pkl is mutated but whose zip (CRCs, sizes) is valid, to reach the unpickler. */
     @Provide
     Arbitrary<byte[]> torchFilesWithMutatedPickles() {
@@ -224,6 +231,11 @@ class FuzzTest {
     @Property(tries = 5000)
     void legacyMutantsOnlyFailWithIOException(@ForAll("legacyFiles") byte[] file) {
         check("torch legacy", file);
+    }
+
+    @Property(tries = 10_000)
+    void onnxMutantsOnlyFailWithIOException(@ForAll("onnxFiles") byte[] file) {
+        check("onnx", file);
     }
 
     /** Reads {@code file} on the worker thread with a time limit and an allocation check. */

@@ -23,7 +23,7 @@ class TruncationTest {
     @ValueSource(strings = {"torch/lstm_tiny.pt", "torch/lstm_tiny_protocol4.pt", "torch/views.pt",
         "safetensors/lstm_tiny.safetensors", "npy/f4.npy", "npy/fortran_f4.npy", "npy/arrays.npz",
         "npy/arrays_compressed.npz", "torch/legacy.pt", "models/whole_lstm_f16.pt", "written.safetensors",
-        "written.npz"})
+        "written.npz", "onnx/torch/lstm_1layer_opset9.onnx", "onnx/torch/gru_2layer_opset13.onnx"})
     void everyPrefixIsAnIOException(String name) throws IOException {
         byte[] full = Files.readAllBytes(file(name));
         assertThat(read(full).tensors()).isNotEmpty();
