@@ -30,7 +30,7 @@ class CliErrorsTest {
     @Test
     void unknownCommandListsTheCommands() {
         assertUsageError(CliTestSupport.run("nosuchverb"), "lstm4j: 'nosuchverb' is not a command; the commands are"
-                + " demo, train, generate, inspect, run, shapes (try bin/lstm4j --help)");
+                + " demo, train, generate, inspect, run, export, shapes (try bin/lstm4j --help)");
     }
 
     @Test

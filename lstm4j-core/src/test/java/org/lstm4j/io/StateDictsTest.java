@@ -73,7 +73,8 @@ class StateDictsTest {
         Path text = dir.resolve("notes.pt");
         Files.writeString(text, "hello world, not a tensor file");
         assertThatThrownBy(() -> StateDicts.read(text)).isInstanceOf(IOException.class)
-                .hasMessage(text + ": unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy or .npz; "
+                .hasMessage(text + ": unrecognised file format: expected a torch.save or torch.jit.save file, safetensors, .npy,"
+                        + " .npz or .onnx; "
                         + "first bytes 68 65 6c 6c 6f 20 77 6f");
         Path pickle = dir.resolve("plain.pkl");
         Files.write(pickle, new byte[] {(byte) 0x80, 4, (byte) 0x95, 0, 0, 0, 0, 0, 0, 0, 0, '.'});
