@@ -1,7 +1,9 @@
 package org.lstm4j.io;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +45,47 @@ public final class StateDicts {
      */
     public static StateDictFile read(Path file) throws IOException {
         return ByteSource.parse(file, src -> read(src, TorchZip.stem(file)));
+    }
+
+    /**
+     * {@link #read(Path)} for a file already in memory (a model fetched from a blob store, a
+     * resource). {@code name} stands for the file in error messages and names a single array.
+     */
+    public static StateDictFile read(byte[] bytes, String name) throws IOException {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(name, "name");
+        return ByteSource.guard(ByteSource.of(bytes, name), src -> read(src, TorchZip.stem(name)));
+    }
+
+    /**
+     * {@link #read(byte[], String)} for the whole of {@code in}, read into memory (no temporary
+     * file) and not closed; the formats need random access. At most 2^31 - 9 bytes.
+     */
+    public static StateDictFile read(InputStream in, String name) throws IOException {
+        return read(readAll(Objects.requireNonNull(in, "in"), name), name);
+    }
+
+    /** Every byte of {@code in}, refusing more than one array holds instead of running out of memory. */
+    private static byte[] readAll(InputStream in, String name) throws IOException {
+        final int limit = Integer.MAX_VALUE - 8;
+        byte[] buffer = new byte[1 << 16];
+        int size = 0;
+        while (true) {
+            if (size == buffer.length) {
+                if (size == limit) {
+                    if (in.read() < 0) {
+                        return buffer;
+                    }
+                    throw new IOException(name + ": more than " + limit + " bytes, more than one Java array can hold");
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min(limit, 2L * size));
+            }
+            int n = in.read(buffer, size, buffer.length - size);
+            if (n < 0) {
+                return Arrays.copyOf(buffer, size);
+            }
+            size += n;
+        }
     }
 
     /** The format of {@code file}, from its content (see the class comment). */

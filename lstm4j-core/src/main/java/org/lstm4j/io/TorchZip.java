@@ -210,7 +210,11 @@ public final class TorchZip {
     /** "ckpt" for ckpt.pt: the name a file holding one bare tensor gives it. */
     static String stem(Path file) {
         Path name = file.getFileName();
-        String s = name == null ? "tensor" : name.toString();
+        return stem(name == null ? "tensor" : name.toString());
+    }
+
+    /** A file name without its extension: {@code x} for {@code x.npy}. */
+    static String stem(String s) {
         int dot = s.lastIndexOf('.');
         return dot > 0 ? s.substring(0, dot) : s;
     }

@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -426,6 +427,20 @@ public final class LSTM extends Module {
     }
 
     /**
+     * {@link #load(Path)} for a model file's bytes from a stream (a blob store, a classpath
+     * resource, Flink's file systems): read into memory, never into a temporary file; {@code in}
+     * is not closed. {@code name} stands for the file in error messages.
+     */
+    public static LSTM load(InputStream in, String name) throws IOException {
+        return fromStateDict(StateDicts.read(in, name).tensors());
+    }
+
+    /** {@link #load(InputStream, String)} for the LSTM under {@code prefix}. */
+    public static LSTM load(InputStream in, String name, String prefix) throws IOException {
+        return fromStateDict(StateDicts.read(in, name).tensors(), prefix);
+    }
+
+    /**
      * Writes this LSTM as an ONNX model: one {@code LSTM} node per layer, as torch.onnx.export
      * writes it, graph input {@code input} ((L, N, H_in), or (N, L, H_in) with batchFirst),
      * outputs {@code output}, {@code h_n} and {@code c_n} in PyTorch's shapes; the state starts at
@@ -456,6 +471,25 @@ public final class LSTM extends Module {
         Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.LSTM, config.inputSize(), config.hiddenSize(),
                 config.numLayers(), config.bias(), config.bidirectional() ? RecurrentStack.Direction.BIDIRECTIONAL
                 : RecurrentStack.Direction.FORWARD, stateDict()), options);
+    }
+
+    /**
+     * SHA-256 of what this LSTM computes: its kind, configuration and parameters, so equal
+     * fingerprints mean equal numbers. batchFirst and dropout are left out (neither changes a
+     * step in evaluation mode). Bytes hashed, big-endian: {@code int32 4, "LSTM"}; {@code int32 6}
+     * and the configuration {@code input_size, hidden_size, num_layers, bias (0/1),
+     * bidirectional (0/1), proj_size} as int32; then per parameter in {@link #stateDict()} order
+     * {@code int32 name length, UTF-8 name, int32 rank, rank × int32 shape, numel × int32 raw
+     * IEEE-754 bits}. Computed on each call (parameters may change).
+     *
+     * <pre>{@code
+     * String id = HexFormat.of().formatHex(lstm.fingerprint());   // 64 hex digits
+     * }</pre>
+     */
+    public byte[] fingerprint() {
+        int[] configuration = {config.inputSize(), config.hiddenSize(), config.numLayers(), config.bias() ? 1 : 0,
+            config.bidirectional() ? 1 : 0, config.projSize()};
+        return ModelFingerprint.of("LSTM", configuration, stateDict());
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
@@ -40,6 +41,19 @@ public final class LSTMState {
         }
     }
 
+    /**
+     * The state from its tensors in {@link #tensors()}'s order, [h, c] (no copy), e.g. as
+     * {@link org.lstm4j.io.RecurrentStateCodec} decoded them.
+     *
+     * @throws IllegalArgumentException unless there are exactly two that fit together
+     */
+    public static LSTMState of(List<Tensor> tensors) {
+        if (tensors.size() != 2) {
+            throw new IllegalArgumentException("an LSTM state is 2 tensors (h, c), got " + tensors.size());
+        }
+        return new LSTMState(tensors.get(0), tensors.get(1));
+    }
+
     /** Zeros for {@code batch} streams (0 or more) of an LSTM with this configuration. */
     public static LSTMState zeros(LSTM.Config config, int batch) {
         if (batch < 0) {
@@ -62,6 +76,11 @@ public final class LSTMState {
     /** N, the number of streams. */
     public int batchSize() {
         return h.size(1);
+    }
+
+    /** [h, c], live: the list {@link org.lstm4j.io.RecurrentStateCodec} writes. */
+    public List<Tensor> tensors() {
+        return List.of(h, c);
     }
 
     public LSTMState copy() {
