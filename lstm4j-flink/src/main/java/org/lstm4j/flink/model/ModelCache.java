@@ -1,0 +1,105 @@
+package org.lstm4j.flink.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.lstm4j.flink.ModelRef;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.nn.LSTM;
+
+/**
+ * Models loaded once per JVM (one TaskManager), keyed by the SHA-256 of their file: every subtask
+ * that needs a model {@link #acquire}s it and {@link #release}s it on close, and the last release
+ * drops it. Loading reads the file through Flink's file systems into memory, checks its SHA-256
+ * against the reference, and parses it without a temporary file.
+ *
+ * <p>Flink loads user code once per job in each TaskManager, so the cache is shared by the
+ * subtasks of one job there. Before the first model is loaded, lstm4j's own worker threads are
+ * set to 1 (unless {@code -Dlstm4j.threads} says otherwise): Flink's parallelism is the
+ * parallelism, and a subtask's steps run on its own task thread.
+ */
+public final class ModelCache {
+    private static final Map<String, Entry> MODELS = new HashMap<>();
+
+    private static final class Entry {
+        final LoadedModel model;
+        int users;
+
+        Entry(LoadedModel model) {
+            this.model = model;
+        }
+    }
+
+    private ModelCache() {
+    }
+
+    /**
+     * The model {@code ref} names, loaded now or shared with other users in this JVM.
+     *
+     * @throws IOException              if the file cannot be read, is not a model file, or its
+     *                                  SHA-256 is not the one the reference names
+     * @throws IllegalArgumentException if it holds no LSTM under the prefix, or a bidirectional one
+     */
+    public static synchronized LoadedModel acquire(ModelRef ref) throws IOException {
+        Entry entry = MODELS.get(ref.sha256());
+        if (entry == null) {
+            entry = new Entry(load(ref));
+            MODELS.put(ref.sha256(), entry);
+        }
+        entry.users++;
+        return entry.model;
+    }
+
+    /** Gives back a model from {@link #acquire}; the last user's release drops it. */
+    public static synchronized void release(LoadedModel model) {
+        Entry entry = MODELS.get(model.fileSha256());
+        if (entry != null && entry.model == model && --entry.users == 0) {
+            MODELS.remove(model.fileSha256());
+        }
+    }
+
+    /** How many models this JVM holds (for tests). */
+    static synchronized int size() {
+        return MODELS.size();
+    }
+
+    private static LoadedModel load(ModelRef ref) throws IOException {
+        if (System.getProperty(Parallel.THREADS_PROPERTY) == null) {
+            System.setProperty(Parallel.THREADS_PROPERTY, "1");
+        }
+        Path path = new Path(ref.location());
+        MessageDigest sha = sha256();
+        LSTM lstm;
+        // Parsed while hashed (the readers treat every file as hostile), used only if the hash fits.
+        try (InputStream in = new DigestInputStream(path.getFileSystem().open(path), sha)) {
+            lstm = ref.prefix().isEmpty() ? LSTM.load(in, ref.location()) : LSTM.load(in, ref.location(), ref.prefix());
+        }
+        String sha256 = HexFormat.of().formatHex(sha.digest());
+        if (!sha256.equals(ref.sha256())) {
+            throw new IOException(ref.location() + ": expected SHA-256 " + ref.sha256() + ", got " + sha256);
+        }
+        lstm.eval();
+        lstm.newSession(1); // refuses a bidirectional LSTM here, once, rather than at the first event
+        return new LoadedModel(lstm, sha256, lstm.fingerprint());
+    }
+
+    /** SHA-256 of {@code bytes} as 64 lowercase hex digits, as {@code sha256sum} prints it. */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}
