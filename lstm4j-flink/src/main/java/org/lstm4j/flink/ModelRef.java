@@ -1,5 +1,6 @@
 package org.lstm4j.flink;
 
+import java.io.Serializable;
 import java.util.Objects;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
@@ -12,7 +13,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
  *
  * <p>Flink builds records field by field, so checks live in {@link #of}. The job starts with one; sending another on the model stream swaps the model while it runs.
  */
-public record ModelRef(String location, String sha256, String prefix) {
+public record ModelRef(String location, String sha256, String prefix) implements Serializable {
     /** Flink's type for model references. */
     public static final TypeInformation<ModelRef> TYPE = TypeInformation.of(ModelRef.class);
 

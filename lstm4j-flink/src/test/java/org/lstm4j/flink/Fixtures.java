@@ -1,7 +1,6 @@
 package org.lstm4j.flink;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,7 +26,7 @@ public final class Fixtures {
         Map<String, Tensor> prefixed = new LinkedHashMap<>();
         lstm.stateDict().forEach((k, v) -> prefixed.put("lstm." + k, v));
         StateDicts.write(file, prefixed);
-        return ModelRef.of(file.toUri().toString(), ModelCache.sha256Hex(Files.readAllBytes(file)), "lstm.");
+        return ModelRef.of(file.toUri().toString(), ModelCache.sha256(new org.apache.flink.core.fs.Path(file.toUri())), "lstm.");
     }
 
     public static LSTM smallLstm(long seed) {

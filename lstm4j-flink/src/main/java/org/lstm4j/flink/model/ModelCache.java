@@ -2,6 +2,7 @@ package org.lstm4j.flink.model;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -75,7 +76,7 @@ public final class ModelCache {
             System.setProperty(Parallel.THREADS_PROPERTY, "1");
         }
         Path path = new Path(ref.location());
-        MessageDigest sha = sha256();
+        MessageDigest sha = newSha256();
         LSTM lstm;
         // Parsed while hashed (the readers treat every file as hostile), used only if the hash fits.
         try (InputStream in = new DigestInputStream(path.getFileSystem().open(path), sha)) {
@@ -90,12 +91,16 @@ public final class ModelCache {
         return new LoadedModel(lstm, sha256, lstm.fingerprint());
     }
 
-    /** SHA-256 of {@code bytes} as 64 lowercase hex digits, as {@code sha256sum} prints it. */
-    public static String sha256Hex(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
+    /** SHA-256 of a file on any Flink file system as 64 lowercase hex digits, as {@code sha256sum} prints it. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest sha = newSha256();
+        try (InputStream in = new DigestInputStream(file.getFileSystem().open(file), sha)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static MessageDigest sha256() {
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
