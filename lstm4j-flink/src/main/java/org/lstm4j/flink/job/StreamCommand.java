@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,6 +30,8 @@ import picocli.CommandLine.Spec;
             "  bin/lstm4j stream --weights model.pt --events events.csv --out runs/s2 --parallelism 2 \\",
             "      --state-backend rocksdb --checkpoint-ms 200 --fail-after-events 300"})
 public final class StreamCommand implements Callable<Integer> {
+    /** lstm4j-core logs through System.Logger, java.util.logging here; held, as that keeps loggers weakly. */
+    private static final Logger LSTM4J_LOG = Logger.getLogger("org.lstm4j");
 
     @Spec
     CommandSpec spec;
@@ -103,6 +107,8 @@ public final class StreamCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(dir);
+        // lstm4j's own log lines (which kernels) only with -v, as with the other verbs.
+        LSTM4J_LOG.setLevel(verbose ? Level.INFO : Level.OFF);
         // Before any Flink class asks for a logger.
         System.setProperty("lstm4j.stream.log", dir.resolve("flink.log").toAbsolutePath().toString());
         System.setProperty("log4j2.configurationFile", StreamCommand.class.getResource(verbose
