@@ -63,6 +63,10 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--bundle-timeout-ms", paramLabel = "MS", defaultValue = "100", description = "longest an event waits for its batch (default: ${DEFAULT-VALUE})")
     long bundleTimeoutMs;
 
+    @Option(names = "--idle-state-ttl-ms", paramLabel = "MS", defaultValue = "0",
+            description = "drop a key's state after MS of processing time without events (it starts again from zeros and forgets its last seq); 0: keep every key (default)")
+    long idleStateTtlMs;
+
     @Option(names = "--events-per-second", paramLabel = "R", defaultValue = "0", description = "read at most R events a second, to watch a run; 0: no limit (default)")
     double eventsPerSecond;
 
@@ -84,7 +88,7 @@ public final class StreamCommand implements Callable<Integer> {
     private StreamOptions options(boolean local) {
         return new StreamOptions(local ? uri(weights) : weights, prefix, local ? uri(events) : events,
                 local ? uri(out) : out, parallelism, checkpointMs, stateBackend, batchSize,
-                Duration.ofMillis(bundleTimeoutMs), Duration.ZERO, eventsPerSecond, failAfterEvents);
+                Duration.ofMillis(bundleTimeoutMs), Duration.ofMillis(idleStateTtlMs), eventsPerSecond, failAfterEvents);
     }
 
     private static String uri(String path) {

@@ -78,22 +78,15 @@ public final class StreamJob {
      * @throws IllegalArgumentException if the events' feature count is not the model's input_size
      */
     public static void build(StreamExecutionEnvironment env, StreamOptions options) throws IOException {
-        env.configure(configuration(options));
-        env.enableCheckpointing(options.checkpointMs(), CheckpointingMode.EXACTLY_ONCE);
-        env.setParallelism(options.parallelism());
-        env.setMaxParallelism(StreamOptions.MAX_PARALLELISM);
-
-        ModelRef model = ModelRef.of(options.weights(), ModelCache.sha256(new Path(options.weights())), options.prefix());
-        LoadedModel loaded = ModelCache.acquire(model);
-        int inputSize = loaded.inputSize();
-        ModelCache.release(loaded);
+        configure(env, options);
+        ModelRef model = model(options);
         CsvEvents.Header header = CsvEvents.header(new Path(options.events()));
+        int inputSize = inputSize(model);
         if (header.features() != inputSize) {
             throw new IllegalArgumentException(options.events() + " has " + header.features()
                     + " features per event (x0..x" + (header.features() - 1) + ") but the model's input_size is "
                     + inputSize);
         }
-
         RateLimiterStrategy<NumberSequenceSplit> pace = options.failAfterEvents() > 0 ? new CheckpointGate<>()
                 : options.eventsPerSecond() > 0 ? RateLimiterStrategy.perSecond(options.eventsPerSecond())
                 : RateLimiterStrategy.noOp();
@@ -101,9 +94,40 @@ public final class StreamJob {
         DataStream<String> lines = env.fromSource(new DataGeneratorSource<>(new CsvEvents.Lines(options.events()),
                         header.dataLines(), pace, Types.STRING), WatermarkStrategy.noWatermarks(), "events")
                 .setParallelism(1).uid(SOURCE_UID);
+        fromLines(lines, model, options);
+    }
+
+    /** Exactly-once checkpoints every {@code checkpointMs}, parallelism, max parallelism and {@link #configuration}. */
+    public static void configure(StreamExecutionEnvironment env, StreamOptions options) {
+        env.configure(configuration(options));
+        env.enableCheckpointing(options.checkpointMs(), CheckpointingMode.EXACTLY_ONCE);
+        env.setParallelism(options.parallelism());
+        env.setMaxParallelism(StreamOptions.MAX_PARALLELISM);
+    }
+
+    /** The model the options name, with its file's SHA-256, loaded once here to check it. */
+    public static ModelRef model(StreamOptions options) throws IOException {
+        ModelRef model = ModelRef.of(options.weights(), ModelCache.sha256(new Path(options.weights())), options.prefix());
+        inputSize(model);
+        return model;
+    }
+
+    private static int inputSize(ModelRef model) throws IOException {
+        LoadedModel loaded = ModelCache.acquire(model);
+        ModelCache.release(loaded);
+        return loaded.inputSize();
+    }
+
+    /**
+     * Everything after the source: CSV lines ({@code key,seq,x0,...}, or {@code #model,...}) →
+     * parse (at the lines' parallelism, so each key's order holds) → keyBy(key) → the LSTM
+     * operator → the output and rejection sinks under {@code options.out()}. Any source of lines
+     * fits, e.g. a Kafka topic partitioned by key.
+     */
+    public static void fromLines(DataStream<String> lines, ModelRef model, StreamOptions options) {
         SingleOutputStreamOperator<Event> events = lines.process(new CsvEvents.Parse(), Event.TYPE)
-                .setParallelism(1).uid("lstm4j-parse").name("parse");
-        // Model swaps come in the events file (#model lines), so they are ordered with the events around them.
+                .setParallelism(lines.getParallelism()).uid("lstm4j-parse").name("parse");
+        // Model swaps come with the events (#model lines), so they are ordered with the events around them.
         DataStream<ModelRef> modelUpdates = events.getSideOutput(CsvEvents.MODELS);
 
         SingleOutputStreamOperator<Scored> scored = events.keyBy(Event::key, Types.STRING)

@@ -312,6 +312,31 @@ class LstmOperatorHarnessTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void aKeyIdleLongerThanTheTtlStartsAgainFromZeros(String backend) throws Exception {
+        LSTM lstm = Fixtures.smallLstm(10);
+        ModelRef model = Fixtures.writeModel(dir, "m", lstm);
+        List<Event> events = Fixtures.interleaved(1, 4, 5, 17);
+        var harness = bundled(new LstmBundleOperator(model, SwapPolicy.RESET, 1, LONG, Duration.ofMillis(300), 0),
+                backend);
+        harness.setStateTtlProcessingTime(1_000);
+        harness.open();
+        harness.processElement1(events.get(0), 0);
+        harness.processElement1(events.get(1), 0);
+        harness.setStateTtlProcessingTime(1_299);
+        harness.processElement1(events.get(2), 0); // the state was written at 1,000: not expired yet
+        harness.setStateTtlProcessingTime(1_299 + 301);
+        harness.processElement1(events.get(3), 0); // 301 ms idle: expired
+        harness.processElement1(events.get(3), 0);
+        List<Scored> out = scored(harness.getOutput());
+        harness.close();
+        // Before the pause one sequence; after it the key's state is gone and a new one starts.
+        Map<String, float[]> expected = new java.util.LinkedHashMap<>(Fixtures.reference(lstm, events.subList(0, 3)));
+        expected.putAll(Fixtures.reference(lstm, events.subList(3, 4)));
+        assertSameOutputs(expected, byKeyAndSeq(out));
+    }
+
     /** The last seq of {@code key} among the events before index {@code end} (all good ones). */
     private static long lastSeqBefore(List<Event> input, int end, String key) {
         long last = -1;
