@@ -112,6 +112,35 @@ final class OnnxProto {
      */
     record AttributeProto(String name, int type, float f, long i, String s, TensorProto t, float[] floats,
                           long[] ints, List<String> strings) {
+        static AttributeProto ofInt(String name, long value) {
+            return new AttributeProto(name, ATTRIBUTE_INT, 0, value, null, null, new float[0], new long[0], List.of());
+        }
+
+        static AttributeProto ofFloat(String name, float value) {
+            return new AttributeProto(name, ATTRIBUTE_FLOAT, value, 0, null, null, new float[0], new long[0], List.of());
+        }
+
+        static AttributeProto ofString(String name, String value) {
+            return new AttributeProto(name, ATTRIBUTE_STRING, 0, 0, value, null, new float[0], new long[0], List.of());
+        }
+
+        static AttributeProto ofTensor(String name, TensorProto value) {
+            return new AttributeProto(name, ATTRIBUTE_TENSOR, 0, 0, null, value, new float[0], new long[0], List.of());
+        }
+
+        static AttributeProto ofFloats(String name, float... values) {
+            return new AttributeProto(name, ATTRIBUTE_FLOATS, 0, 0, null, null, values, new long[0], List.of());
+        }
+
+        static AttributeProto ofInts(String name, long... values) {
+            return new AttributeProto(name, ATTRIBUTE_INTS, 0, 0, null, null, new float[0], values, List.of());
+        }
+
+        static AttributeProto ofStrings(String name, List<String> values) {
+            return new AttributeProto(name, ATTRIBUTE_STRINGS, 0, 0, null, null, new float[0], new long[0],
+                    List.copyOf(values));
+        }
+
         /** The declared type, or for files that leave it unset the one value field present. */
         int effectiveType() {
             if (type != 0) {

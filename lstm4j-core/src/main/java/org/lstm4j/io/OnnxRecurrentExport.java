@@ -1,5 +1,11 @@
 package org.lstm4j.io;
 
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofInt;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofInts;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofString;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofStrings;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofTensor;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,8 +90,7 @@ final class OnnxRecurrentExport {
                 inputs.add(floats("c0", List.of(stateRows, batch, Dim.of(hidden))));
             }
         }
-        String x = options.batchFirst() ? node("Transpose", List.of("input"), 1, List.of(ints("perm", 1, 0, 2)))
-                .get(0) : "input";
+        String x = options.batchFirst() ? transpose("input", 1, 0, 2) : "input";
         List<String> hN = new ArrayList<>();
         List<String> cN = new ArrayList<>();
         int[] toOnnx = inverse(OnnxRecurrentImport.gatesFromOnnx(mode));
@@ -102,14 +107,15 @@ final class OnnxRecurrentExport {
             List<AttributeProto> attributes = new ArrayList<>();
             if (mode == Mode.RNN_TANH || mode == Mode.RNN_RELU) {
                 String activation = mode == Mode.RNN_RELU ? "Relu" : "Tanh";
-                attributes.add(strings("activations", d == 2 ? List.of(activation, activation) : List.of(activation)));
+                attributes.add(ofStrings("activations",
+                        d == 2 ? List.of(activation, activation) : List.of(activation)));
             }
             if (stack.direction() != Direction.FORWARD) {
-                attributes.add(string("direction", stack.direction().name().toLowerCase(java.util.Locale.ROOT)));
+                attributes.add(ofString("direction", stack.direction().name().toLowerCase(java.util.Locale.ROOT)));
             }
-            attributes.add(integer("hidden_size", hidden));
+            attributes.add(ofInt("hidden_size", hidden));
             if (mode == Mode.GRU) {
-                attributes.add(integer("linear_before_reset", 1));
+                attributes.add(ofInt("linear_before_reset", 1));
             }
             List<String> out = node(op, in, lstm ? 3 : 2, attributes);
             hN.add(out.get(1));
@@ -117,26 +123,23 @@ final class OnnxRecurrentExport {
                 cN.add(out.get(2));
             }
             if (d == 2) {
-                String transposed = node("Transpose", List.of(out.get(0)), 1, List.of(ints("perm", 0, 2, 1, 3))).get(0);
-                x = node("Reshape", List.of(transposed, longs(0, 0, -1)), 1, List.of()).get(0);
+                x = node("Reshape", List.of(transpose(out.get(0), 0, 2, 1, 3), longs(0, 0, -1)), 1, List.of()).get(0);
             } else {
-                x = opset < 13 ? node("Squeeze", List.of(out.get(0)), 1, List.of(ints("axes", 1))).get(0)
+                x = opset < 13 ? node("Squeeze", List.of(out.get(0)), 1, List.of(ofInts("axes", 1))).get(0)
                         : node("Squeeze", List.of(out.get(0), longs(1)), 1, List.of()).get(0);
             }
         }
         if (options.batchFirst()) {
-            x = node("Transpose", List.of(x), 1, List.of(ints("perm", 1, 0, 2))).get(0);
+            x = transpose(x, 1, 0, 2);
         }
         rename(x, "output");
-        String hName = stack.numLayers() == 1 ? hN.get(0) : node("Concat", hN, 1, List.of(integer("axis", 0))).get(0);
-        rename(hName, "h_n");
+        rename(concatenated(hN), "h_n");
         List<ValueInfoProto> outputs = new ArrayList<>();
         Dim width = Dim.of((long) d * hidden);
         outputs.add(floats("output", options.batchFirst() ? List.of(batch, length, width) : List.of(length, batch, width)));
         outputs.add(floats("h_n", List.of(stateRows, batch, Dim.of(hidden))));
         if (lstm) {
-            String cName = stack.numLayers() == 1 ? cN.get(0) : node("Concat", cN, 1, List.of(integer("axis", 0))).get(0);
-            rename(cName, "c_n");
+            rename(concatenated(cN), "c_n");
             outputs.add(floats("c_n", List.of(stateRows, batch, Dim.of(hidden))));
         }
         GraphProto graph = new GraphProto("lstm4j", List.copyOf(nodes), List.copyOf(initializers), inputs, outputs);
@@ -155,6 +158,16 @@ final class OnnxRecurrentExport {
         return outs;
     }
 
+    /** The layers' final states as one (D·num_layers, N, H) value: a Concat on axis 0, or the one layer's own. */
+    private String concatenated(List<String> layerStates) {
+        return layerStates.size() == 1 ? layerStates.get(0)
+                : node("Concat", layerStates, 1, List.of(ofInt("axis", 0))).get(0);
+    }
+
+    private String transpose(String value, long... perm) {
+        return node("Transpose", List.of(value), 1, List.of(ofInts("perm", perm))).get(0);
+    }
+
     /** Renames the value {@code from} (a node output) to {@code to}, wherever it appears. */
     private void rename(String from, String to) {
         nodes.replaceAll(n -> new NodeProto(n.inputs().stream().map(v -> v.equals(from) ? to : v).toList(),
@@ -168,8 +181,8 @@ final class OnnxRecurrentExport {
             return state;
         }
         if (options.opset() < 10) {
-            return node("Slice", List.of(state), 1, List.of(ints("axes", 0), ints("ends", d * k + d),
-                    ints("starts", d * k))).get(0);
+            return node("Slice", List.of(state), 1,
+                    List.of(ofInts("axes", 0), ofInts("ends", d * k + d), ofInts("starts", d * k))).get(0);
         }
         return node("Slice", List.of(state, longs(d * k), longs(d * k + d), longs(0)), 1, List.of()).get(0);
     }
@@ -217,8 +230,8 @@ final class OnnxRecurrentExport {
             initializers.add(TensorProto.ofLongs(name, new long[] {values.length}, values));
             return name;
         }
-        return node("Constant", List.of(), 1, List.of(tensor("value", TensorProto.ofLongs("", new long[] {values.length},
-                values)))).get(0);
+        TensorProto value = TensorProto.ofLongs("", new long[] {values.length}, values);
+        return node("Constant", List.of(), 1, List.of(ofTensor("value", value))).get(0);
     }
 
     private static int[] inverse(int[] permutation) {
@@ -231,25 +244,5 @@ final class OnnxRecurrentExport {
 
     private static ValueInfoProto floats(String name, List<Dim> shape) {
         return new ValueInfoProto(name, OnnxProto.FLOAT, shape);
-    }
-
-    private static AttributeProto integer(String name, long value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_INT, 0, value, null, null, new float[0], new long[0], List.of());
-    }
-
-    private static AttributeProto tensor(String name, TensorProto value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_TENSOR, 0, 0, null, value, new float[0], new long[0], List.of());
-    }
-
-    private static AttributeProto ints(String name, long... values) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_INTS, 0, 0, null, null, new float[0], values, List.of());
-    }
-
-    private static AttributeProto string(String name, String value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_STRING, 0, 0, value, null, new float[0], new long[0], List.of());
-    }
-
-    private static AttributeProto strings(String name, List<String> values) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_STRINGS, 0, 0, null, null, new float[0], new long[0], values);
     }
 }

@@ -1,5 +1,11 @@
 package org.lstm4j.io;
 
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofFloat;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofFloats;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofInt;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofString;
+import static org.lstm4j.io.OnnxProto.AttributeProto.ofStrings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -106,25 +112,25 @@ class OnnxImportTest {
     @Test
     void whatTorchNnCannotComputeIsRefusedNamingTheAttribute() throws IOException {
         ModelProto lstm = model("onnx/torch/lstm_1layer_opset9.onnx");
-        assertRefused(withAttribute(lstm, float32("clip", 3f)), "LSTM node '/rnn/LSTM': attribute clip=3.0 is not supported");
-        assertRefused(withAttribute(lstm, integer("input_forget", 1)), "attribute input_forget=1");
-        assertRefused(withAttribute(lstm, strings("activations", "Sigmoid", "Tanh", "Relu")),
+        assertRefused(withAttribute(lstm, ofFloat("clip", 3f)), "LSTM node '/rnn/LSTM': attribute clip=3.0 is not supported");
+        assertRefused(withAttribute(lstm, ofInt("input_forget", 1)), "attribute input_forget=1");
+        assertRefused(withAttribute(lstm, ofStrings("activations", List.of("Sigmoid", "Tanh", "Relu"))),
                 "attribute activations=[Sigmoid, Tanh, Relu] is not supported: torch.nn.LSTM uses [Sigmoid, Tanh, Tanh]");
-        assertRefused(withAttribute(lstm, strings("activations", "Sigmoid", "Tanh")),
+        assertRefused(withAttribute(lstm, ofStrings("activations", List.of("Sigmoid", "Tanh"))),
                 "attribute activations has 2 entries, expected 3");
-        assertRefused(withAttribute(lstm, floats("activation_alpha", 0.5f)), "attribute activation_alpha is not supported");
-        assertRefused(withAttribute(lstm, string("direction", "sideways")), "attribute direction='sideways'");
-        assertRefused(withAttribute(lstm, integer("hidden_size", 7)), "attribute hidden_size=7 but R has shape [1, 24, 6]");
-        assertRefused(withAttribute(lstm, integer("layout", 1)), "unknown attribute 'layout' (opset 9's LSTM has");
-        assertRefused(withAttribute(lstm, string("hidden_size", "6")), "attribute hidden_size has type 3, expected 2");
+        assertRefused(withAttribute(lstm, ofFloats("activation_alpha", 0.5f)), "attribute activation_alpha is not supported");
+        assertRefused(withAttribute(lstm, ofString("direction", "sideways")), "attribute direction='sideways'");
+        assertRefused(withAttribute(lstm, ofInt("hidden_size", 7)), "attribute hidden_size=7 but R has shape [1, 24, 6]");
+        assertRefused(withAttribute(lstm, ofInt("layout", 1)), "unknown attribute 'layout' (opset 9's LSTM has");
+        assertRefused(withAttribute(lstm, ofString("hidden_size", "6")), "attribute hidden_size has type 3, expected 2");
         assertRefused(withOpset(lstm, 6), "the model imports ONNX opset 6; lstm4j reads recurrent nodes of opsets 7 to 22");
         assertRefused(withOpset(lstm, 23), "opset 23");
 
         ModelProto gru = model("onnx/torch/gru_2layer_opset13.onnx");
-        assertRefused(withAttribute(gru, integer("linear_before_reset", 0)),
+        assertRefused(withAttribute(gru, ofInt("linear_before_reset", 0)),
                 "GRU node '/rnn/GRU': attribute linear_before_reset=0 is not supported: torch.nn.GRU computes");
         ModelProto rnn = model("onnx/torch/rnn_tanh_bidirectional_opset15.onnx");
-        assertRefused(withAttribute(rnn, strings("activations", "Tanh", "Relu")),
+        assertRefused(withAttribute(rnn, ofStrings("activations", List.of("Tanh", "Relu"))),
                 "attribute activations=[Tanh, Relu] is not supported: torch.nn.RNN has one nonlinearity");
     }
 
@@ -132,10 +138,10 @@ class OnnxImportTest {
     void attributesThatLeaveTheWeightsAloneAreAccepted() throws IOException {
         ModelProto lstm = model("onnx/torch/lstm_batch_first_opset14.onnx");
         Map<String, Tensor> plain = read(lstm).tensors();
-        IoFixtures.assertSameTensors(plain, read(withAttribute(lstm, integer("layout", 1))).tensors());
-        IoFixtures.assertSameTensors(plain, read(withAttribute(lstm, integer("input_forget", 0))).tensors());
-        IoFixtures.assertSameTensors(plain,
-                read(withAttribute(lstm, strings("activations", "sigmoid", "TANH", "Tanh"))).tensors());
+        IoFixtures.assertSameTensors(plain, read(withAttribute(lstm, ofInt("layout", 1))).tensors());
+        IoFixtures.assertSameTensors(plain, read(withAttribute(lstm, ofInt("input_forget", 0))).tensors());
+        IoFixtures.assertSameTensors(plain, read(withAttribute(lstm,
+                ofStrings("activations", List.of("sigmoid", "TANH", "Tanh")))).tensors());
         ModelProto noHiddenSize = changeLstm(lstm, n -> new NodeProto(n.inputs(), n.outputs(), n.name(), n.opType(),
                 n.domain(), n.attributes().stream().filter(a -> !a.name().equals("hidden_size")).toList()));
         IoFixtures.assertSameTensors(plain, read(noHiddenSize).tensors());
@@ -145,7 +151,7 @@ class OnnxImportTest {
     void aReverseNodeGivesWeightsNamedForTheBackwardDirection() throws IOException {
         ModelProto lstm = model("onnx/torch/lstm_1layer_opset9.onnx");
         Map<String, Tensor> forward = read(lstm).tensors();
-        Map<String, Tensor> reverse = read(withAttribute(lstm, string("direction", "reverse"))).tensors();
+        Map<String, Tensor> reverse = read(withAttribute(lstm, ofString("direction", "reverse"))).tensors();
         assertThat(reverse.keySet()).containsExactly("rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse",
                 "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse");
         forward.forEach((key, value) -> IoFixtures.assertSameValues(value, reverse.get(key + "_reverse"), key));
@@ -242,26 +248,5 @@ class OnnxImportTest {
         List<TensorProto> all = new ArrayList<>(g.initializers());
         all.addAll(initializers);
         return withGraph(changed, new GraphProto(g.name(), g.nodes(), all, g.inputs(), g.outputs()));
-    }
-
-    static AttributeProto integer(String name, long value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_INT, 0, value, null, null, new float[0], new long[0], List.of());
-    }
-
-    static AttributeProto float32(String name, float value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_FLOAT, value, 0, null, null, new float[0], new long[0], List.of());
-    }
-
-    static AttributeProto floats(String name, float... values) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_FLOATS, 0, 0, null, null, values, new long[0], List.of());
-    }
-
-    static AttributeProto string(String name, String value) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_STRING, 0, 0, value, null, new float[0], new long[0], List.of());
-    }
-
-    static AttributeProto strings(String name, String... values) {
-        return new AttributeProto(name, OnnxProto.ATTRIBUTE_STRINGS, 0, 0, null, null, new float[0], new long[0],
-                List.of(values));
     }
 }
