@@ -33,6 +33,13 @@ final class LSTMConfigInference {
     static String findPrefix(Iterable<String> keys) {
         TreeSet<String> prefixes = prefixes(keys);
         if (prefixes.isEmpty()) {
+            for (String key : keys) {
+                if (key.endsWith(ANCHOR + "_reverse")) {
+                    throw new IllegalArgumentException("no LSTM found: \"" + key + "\" without \"" + ANCHOR + "\" is a"
+                            + " layer that runs backward in time only (ONNX direction=\"reverse\"), which torch.nn.LSTM"
+                            + " has no argument for");
+                }
+            }
             throw new IllegalArgumentException("no LSTM found: no key ends with \"" + ANCHOR + "\"");
         }
         if (prefixes.size() > 1) {

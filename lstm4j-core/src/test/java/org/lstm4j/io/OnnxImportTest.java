@@ -155,6 +155,9 @@ class OnnxImportTest {
         assertThat(reverse.keySet()).containsExactly("rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse",
                 "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse");
         forward.forEach((key, value) -> IoFixtures.assertSameValues(value, reverse.get(key + "_reverse"), key));
+        assertThatThrownBy(() -> org.lstm4j.nn.LSTM.fromStateDict(reverse)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no LSTM found: \"rnn.weight_ih_l0_reverse\" without \"weight_ih_l0\" is a layer that runs"
+                        + " backward in time only (ONNX direction=\"reverse\"), which torch.nn.LSTM has no argument for");
     }
 
     @Test
