@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
-import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.PanelMatrix;
 import org.lstm4j.kernels.ScalarMatrixKernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * C(m, n) += A(m, k)·W(n, k)ᵀ at the LSTM's product shapes, packed and unpacked, with the
+ * C(m, n) += A(m, k)·W(n, k)ᵀ at the LSTM's product shapes, W in panels and plain, with the
  * provider's kernels ("default": vector when the module is present) or the scalar reference.
  * FLOPs per call are 2·m·n·k; GFLOP/s = 2·m·n·k / (µs per op · 1000).
  *
@@ -47,7 +47,7 @@ public class GemmBenchmark {
     private float[] a;
     private float[] w;
     private float[] c;
-    private PackedMatrix packed;
+    private PanelMatrix panels;
 
     @Setup
     public void setup() {
@@ -66,17 +66,17 @@ public class GemmBenchmark {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) random.nextDouble(-1, 1);
         }
-        packed = k.pack(w, 0, n, depth);
+        panels = k.panels(w, 0, n, depth);
     }
 
     @Benchmark
-    public float[] packed() {
-        k.multTransBPacked(m, a, 0, depth, packed, c, 0, n, true);
+    public float[] panels() {
+        k.multTransBPanels(m, a, 0, depth, panels, c, 0, n, true);
         return c;
     }
 
     @Benchmark
-    public float[] unpacked() {
+    public float[] plain() {
         k.multTransB(m, n, depth, a, 0, depth, w, 0, depth, c, 0, n, true);
         return c;
     }

@@ -56,9 +56,9 @@ public class PointwiseBenchmark {
     }
 
     @Benchmark
-    public float[] cellForward() {
+    public float[] lstmCellForward() {
         System.arraycopy(gatesSource, 0, gates, 0, gates.length);
-        k.cellForward(hidden, 0, hidden, gates, 0, c, 0, h, 0);
+        k.lstmCellForward(hidden, 0, hidden, gates, 0, c, 0, h, 0);
         return h;
     }
 }

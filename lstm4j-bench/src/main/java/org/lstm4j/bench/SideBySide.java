@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
-import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.PanelMatrix;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
@@ -234,8 +234,8 @@ public final class SideBySide {
     }
 
     /**
-     * The packed GEMM kernel alone (one thread) at the LSTM's product shapes: GFLOP/s and % of
-     * one core's FMA peak, next to the unpacked multTransB the LSTM calls today.
+     * The GEMM kernel on weights in panels alone (one thread) at the LSTM's product shapes:
+     * GFLOP/s and % of one core's FMA peak, next to the plain multTransB.
      */
     private static void gemmTable(MatrixKernels kernels, double peakOne, Options options) {
         record Shape(String what, int m, int n, int k) {
@@ -250,8 +250,8 @@ public final class SideBySide {
         CpuShare cpu = new CpuShare();
         System.out.printf("GEMM C(m,n) += A(m,k)·W(n,k)ᵀ, %s, 1 thread; %% of 1-core peak %.0f GFLOP/s%n",
                 kernels.name(), peakOne);
-        System.out.printf("%-34s %5s %5s %5s | %9s %7s | %9s %7s%n", "shape", "m", "n", "k", "packed", "%peak",
-                "unpacked", "%peak");
+        System.out.printf("%-34s %5s %5s %5s | %9s %7s | %9s %7s%n", "shape", "m", "n", "k", "panels", "%peak",
+                "plain", "%peak");
         SplittableRandom random = new SplittableRandom(5);
         for (Shape s : shapes) {
             float[] a = new float[s.m * s.k];
@@ -263,14 +263,14 @@ public final class SideBySide {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) random.nextDouble(-1, 1);
             }
-            PackedMatrix packed = kernels.pack(w, 0, s.n, s.k);
+            PanelMatrix panels = kernels.panels(w, 0, s.n, s.k);
             double flops = 2.0 * s.m * s.n * s.k;
             double seconds = options.quick() ? 0.4 : 2;
-            double packedNs = bestNs(() -> kernels.multTransBPacked(s.m, a, 0, s.k, packed, c, 0, s.n, true), seconds);
+            double panelNs = bestNs(() -> kernels.multTransBPanels(s.m, a, 0, s.k, panels, c, 0, s.n, true), seconds);
             double plainNs = bestNs(() -> kernels.multTransB(s.m, s.n, s.k, a, 0, s.k, w, 0, s.k, c, 0, s.n, true),
                     seconds);
             System.out.printf("%-34s %5d %5d %5d | %9.1f %6.1f%% | %9.1f %6.1f%%%n", s.what, s.m, s.n, s.k,
-                    flops / packedNs, 100 * flops / packedNs / peakOne, flops / plainNs,
+                    flops / panelNs, 100 * flops / panelNs / peakOne, flops / plainNs,
                     100 * flops / plainNs / peakOne);
         }
         System.out.printf("(others used %.0f%% of the machine meanwhile)%n%n", 100 * cpu.others());

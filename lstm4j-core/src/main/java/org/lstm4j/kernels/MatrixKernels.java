@@ -1,7 +1,7 @@
 package org.lstm4j.kernels;
 
 /**
- * The matrix products an LSTM needs, on plain row-major {@code float[]} with offsets and leading
+ * The matrix products a recurrent layer needs, on plain row-major {@code float[]} with offsets and leading
  * dimensions (EJML-style names: {@code mult}, {@code multTransA}, {@code multTransB}).
  *
  * <p>Every method computes {@code C = A·B} (in the named transposed form) and either overwrites
@@ -36,43 +36,43 @@ public interface MatrixKernels {
                     boolean accumulate);
 
     /**
-     * Floats per vector register this implementation computes with (1 for scalar); packed
+     * Floats per vector register this implementation computes with (1 for scalar); panel
      * matrices are laid out for it.
      */
     int lanes();
 
-    /** Lays out W (rows, cols), row-major at {@code w[wOff..]}, for {@link #multTransBPacked}. */
-    default PackedMatrix pack(float[] w, int wOff, int rows, int cols) {
-        return PackedMatrix.plain(w, wOff, rows, cols, lanes());
+    /** Lays out W (rows, cols), row-major at {@code w[wOff..]}, for {@link #multTransBPanels}. */
+    default PanelMatrix panels(float[] w, int wOff, int rows, int cols) {
+        return PanelMatrix.plain(w, wOff, rows, cols, lanes());
     }
 
     /**
-     * Lays out a gate weight W (4·hidden, cols), gate rows i, f, g, o, so each panel holds the four
-     * gates of one block of hidden units (see {@link PackedMatrix}). Products write C in W's row
-     * order, exactly as with {@link #pack}.
+     * Lays out a recurrent layer's gate weight W (gates·hidden, cols), gate after gate as PyTorch
+     * stacks them, so each panel holds all gates of a block of hidden units (see
+     * {@link PanelMatrix}). Products write C in W's row order, exactly as with {@link #panels}.
      */
-    default PackedMatrix packGates(float[] w, int wOff, int hidden, int cols) {
-        return PackedMatrix.gateInterleaved(w, wOff, hidden, cols, lanes());
+    default PanelMatrix gatePanels(float[] w, int wOff, int gates, int hidden, int cols) {
+        return PanelMatrix.gateInterleaved(w, wOff, gates, hidden, cols, lanes());
     }
 
     /**
-     * C(m, n) (+)= A(m, k) · W(n, k)ᵀ with W packed by this implementation ({@link #pack} or
-     * {@link #packGates}); n = {@code w.rows()}, k = {@code w.cols()}.
+     * C(m, n) (+)= A(m, k) · W(n, k)ᵀ with W laid out by this implementation ({@link #panels} or
+     * {@link #gatePanels}); n = {@code w.rows()}, k = {@code w.cols()}.
      *
-     * @throws IllegalArgumentException if {@code w} was packed for a different number of lanes
+     * @throws IllegalArgumentException if {@code w} was laid out for a different number of lanes
      */
-    void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+    void multTransBPanels(int m, float[] a, int aOff, int lda, PanelMatrix w,
                           float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
-     * The part of {@code multTransBPacked(m, a, aOff, lda, w, c, cOff, ldc, true)} that panels
-     * [fromPanel, toPanel) of w compute: for a gate-interleaved W, hidden units
-     * [fromPanel·lanes, toPanel·lanes) of every gate. Adds into those columns of C, each with
-     * exactly the bits the whole product gives it, and leaves the others alone, so threads that
-     * own disjoint panel ranges can share one C.
+     * The part of {@code multTransBPanels(m, a, aOff, lda, w, c, cOff, ldc, true)} that panels
+     * [fromPanel, toPanel) of w compute: for a gate-interleaved W and a range of whole slices
+     * ({@link PanelMatrix#slicePanel}), a range of hidden units of every gate. Adds into those
+     * columns of C, each with exactly the bits the whole product gives it, and leaves the others
+     * alone, so threads that own disjoint panel ranges can share one C.
      */
-    void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel, int toPanel,
-                                   float[] c, int cOff, int ldc);
+    void multAddTransBPanelRange(int m, float[] a, int aOff, int lda, PanelMatrix w, int fromPanel, int toPanel,
+                                 float[] c, int cOff, int ldc);
 
     /** Short name for logs, e.g. "scalar". */
     String name();

@@ -69,30 +69,30 @@ public final class ScalarMatrixKernels implements MatrixKernels {
         }
     }
 
-    /** One float per "vector": packed panels are 4 rows wide. */
+    /** One float per "vector": panels are 4 rows wide. */
     @Override
     public int lanes() {
         return 1;
     }
 
     /**
-     * Reads any {@link PackedMatrix} layout, whatever its lanes, so it also serves as the oracle
-     * for layouts packed by the vector kernels. Sums run over k in order, as in {@link #multTransB}.
+     * Reads any {@link PanelMatrix} layout, whatever its lanes, so it also serves as the oracle
+     * for layouts made for the vector kernels. Sums run over k in order, as in {@link #multTransB}.
      */
     @Override
-    public void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+    public void multTransBPanels(int m, float[] a, int aOff, int lda, PanelMatrix w,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
-        panels(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
+        panelRange(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
     }
 
     @Override
-    public void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel,
-                                          int toPanel, float[] c, int cOff, int ldc) {
-        panels(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
+    public void multAddTransBPanelRange(int m, float[] a, int aOff, int lda, PanelMatrix w, int fromPanel,
+                                        int toPanel, float[] c, int cOff, int ldc) {
+        panelRange(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
     }
 
-    private static void panels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel, int toPanel,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
+    private static void panelRange(int m, float[] a, int aOff, int lda, PanelMatrix w, int fromPanel, int toPanel,
+                                   float[] c, int cOff, int ldc, boolean accumulate) {
         int k = w.cols();
         int width = w.panelWidth();
         float[] data = w.data();

@@ -1,11 +1,9 @@
 package org.lstm4j.kernels;
 
-import org.lstm4j.math.Activations;
-
 /**
  * The reference {@link PointwiseKernels}: every activation through {@link Activations} (double,
- * rounded once to float). {@code LSTMMath.recurrenceForward} runs its cell update on every row
- * when SIMD is off.
+ * rounded once to float). The recurrent layers run their cell updates through it on every row when
+ * SIMD is off.
  */
 public final class ScalarPointwiseKernels implements PointwiseKernels {
 
@@ -29,8 +27,8 @@ public final class ScalarPointwiseKernels implements PointwiseKernels {
     }
 
     @Override
-    public void cellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
-                            float[] h, int hOff) {
+    public void lstmCellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
+                                float[] h, int hOff) {
         for (int j = from; j < to; j++) {
             float i = Activations.sigmoid(gates[gOff + j]);
             float f = Activations.sigmoid(gates[gOff + hidden + j]);
@@ -43,6 +41,30 @@ public final class ScalarPointwiseKernels implements PointwiseKernels {
             float cNew = f * c[cOff + j] + i * g;
             c[cOff + j] = cNew;
             h[hOff + j] = o * Activations.tanh(cNew);
+        }
+    }
+
+    @Override
+    public void gruCellForward(int hidden, int from, int to, float[] gates, int gOff, float[] recurrent, int rOff,
+                               float[] hPrev, int hPrevOff, float[] h, int hOff) {
+        for (int j = from; j < to; j++) {
+            float r = Activations.sigmoid(gates[gOff + j] + recurrent[rOff + j]);
+            float z = Activations.sigmoid(gates[gOff + hidden + j] + recurrent[rOff + hidden + j]);
+            float n = Activations.tanh(gates[gOff + 2 * hidden + j] + r * recurrent[rOff + 2 * hidden + j]);
+            gates[gOff + j] = r;
+            gates[gOff + hidden + j] = z;
+            gates[gOff + 2 * hidden + j] = n;
+            h[hOff + j] = (hPrev[hPrevOff + j] - n) * z + n;
+        }
+    }
+
+    @Override
+    public void rnnCellForward(boolean relu, int from, int to, float[] gates, int gOff, float[] h, int hOff) {
+        for (int j = from; j < to; j++) {
+            float g = gates[gOff + j];
+            float y = relu ? Activations.relu(g) : Activations.tanh(g);
+            gates[gOff + j] = y;
+            h[hOff + j] = y;
         }
     }
 

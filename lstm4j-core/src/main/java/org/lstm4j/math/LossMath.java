@@ -1,5 +1,7 @@
 package org.lstm4j.math;
 
+import org.lstm4j.kernels.Activations;
+
 /**
  * Per-element losses and their gradients, as {@code torch.nn.functional}'s losses with
  * {@code reduction='none'}. Reductions (mean, sum) are the callers' job: they pass the gradient

@@ -1,18 +1,19 @@
 package org.lstm4j.nn;
 
 import java.util.Objects;
-import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
-import org.lstm4j.math.LSTMMath;
+import org.lstm4j.math.CellMath;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.math.RecurrentMath;
 import org.lstm4j.tensor.Tensor;
 
 /**
- * One caller's workspace for stepping a shared {@link LSTM}: the LSTM itself is never written
- * during inference, so any number of threads may share it, each with its own session. After the
- * first call at a batch size a step allocates nothing.
+ * One caller's workspace for stepping a shared {@link LSTM}, {@link GRU} or {@link RNN}: the
+ * module itself is never written during inference, so any number of threads may share it, each
+ * with its own session. After the first call at a batch size a step allocates nothing.
  *
  * <pre>{@code
  * LSTM lstm = LSTM.load(Path.of("model.pt"));          // shared by every request thread
@@ -23,52 +24,57 @@ import org.lstm4j.tensor.Tensor;
  * Tensor y = session.step(event, state);               // (1, H_out); state updated in place
  * }</pre>
  *
- * <p>Outputs are owned by the session and overwritten by its next step; copy them to keep them.
- * Not thread-safe: one session per thread. Results equal {@link LSTM#forward} over the whole
- * sequence bit for bit, since both run the same kernels on the same rows.
+ * <p>The state is an {@link LSTMState} for an LSTM and a {@link HiddenState} for a GRU or RNN.
+ * Outputs are owned by the session and overwritten by its next step; copy them to keep them.
+ * Not thread-safe: one session per thread. Results equal the module's {@code forward} over the
+ * whole sequence bit for bit, since both run the same kernels on the same rows.
  */
 public final class InferenceSession {
-    private final LSTM lstm;
-    private final LSTM.Config config;
+    private final RNNBase module;
+    private final RNNBase.Config config;
+    private final CellMath cell;
     private final MatrixKernels kernels;
     private final PointwiseKernels pointwise;
     private final int maxBatch;
     // Workspace, sized for maxBatch rows.
-    private final float[] gates;      // (N, 4H)
-    private final float[][] layerOut; // 2 x (N, H_out): h_t of the layer just run and of the one before
-    private final float[] h;          // (N, H_out) one layer's h
-    private final float[] hSpare;     // (N, H) h_t while hidden units are split across threads, or null
-    private final float[] c;          // (N, H) one layer's c
-    private final float[] hCell;      // (N, H) before the projection, or null
+    private final float[] gates;          // (N, G·H)
+    private final float[] recurrentGates; // (N, G·H) h·W_hhᵀ + b_hh for a cell that keeps it apart, or null
+    private final float[][] layerOut;     // 2 x (N, H_out): h_t of the layer just run and of the one before
+    private final float[] h;              // (N, H_out) one layer's h
+    private final float[] hSpare;         // (N, H) h_t while hidden units are split across threads, or null
+    private final float[] c;              // (N, H) one layer's c, or null without a cell state
+    private final float[] hCell;          // (N, H) before the projection, or null
     private final int[] liveRows = new int[1];
     private final int[] firstRow = new int[1];
     private final UnitsStep unitsStep = new UnitsStep();
-    private float[] lastOut;          // the layerOut holding the last layer's h_t
-    private Tensor output;            // (n, H_out) of the last step, reused while n stays the same
-    private LSTMState gathered;       // (numLayers, k, ·) for stepStreams, reused while k stays the same
+    private float[] lastOut;              // the layerOut holding the last layer's h_t
+    private Tensor output;                // (n, H_out) of the last step, reused while n stays the same
+    private RecurrentState gathered;      // (numLayers, k, ·) for stepStreams, reused while k stays the same
 
-    InferenceSession(LSTM lstm, int maxBatch) {
-        this.lstm = lstm;
-        this.config = lstm.config();
+    InferenceSession(RNNBase module, int maxBatch) {
+        this.module = module;
+        this.config = module.config();
+        this.cell = module.cell();
+        String name = config.mode().moduleName();
         if (config.bidirectional()) {
-            throw new IllegalArgumentException("step mode needs a unidirectional LSTM: the backward direction of a"
-                    + " bidirectional LSTM reads the sequence from its end, so it cannot run one step at a time;"
-                    + " use forward(input) over the whole sequence");
+            throw new IllegalArgumentException("step mode needs a unidirectional " + name + ": the backward direction"
+                    + " of a bidirectional " + name + " reads the sequence from its end, so it cannot run one step at"
+                    + " a time; use forward(input) over the whole sequence");
         }
-        if (maxBatch < 0) {
-            throw new IllegalArgumentException("maxBatch must not be negative, got " + maxBatch);
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be greater than zero, got " + maxBatch);
         }
-        this.kernels = lstm.kernels();
-        this.pointwise = lstm.pointwise();
+        this.kernels = module.kernels();
+        this.pointwise = module.pointwise();
         this.maxBatch = maxBatch;
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
-        // (maxBatch, 4H) is the largest buffer: once it fits, every other product fits too.
-        gates = new float[ArraySizes.length("this session's gates (maxBatch, 4·hidden_size)", maxBatch, 4, hidden)];
+        gates = new float[maxBatch * config.gateSize()];
+        recurrentGates = cell.separateRecurrentGates() ? new float[maxBatch * config.gateSize()] : null;
         layerOut = new float[][] {new float[maxBatch * hOut], new float[maxBatch * hOut]};
         h = new float[maxBatch * hOut];
         hSpare = config.projSize() == 0 ? new float[maxBatch * hidden] : null;
-        c = new float[maxBatch * hidden];
+        c = cell.hasCellState() ? new float[maxBatch * hidden] : null;
         hCell = config.projSize() > 0 ? new float[maxBatch * hidden] : null;
     }
 
@@ -83,10 +89,10 @@ public final class InferenceSession {
      *
      * @return the last layer's h_t, (N, H_out) or (H_out); owned by this session
      */
-    public Tensor step(Tensor x, LSTMState state) {
+    public Tensor step(Tensor x, RecurrentState state) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(state, "state");
-        lstm.requireInferenceMode();
+        module.requireInferenceMode();
         if (x.dim() != 1 && x.dim() != 2) {
             throw new IllegalArgumentException("step: Expected x to be 1D (H_in) or 2D (N, H_in), got " + x.dim()
                     + "D, shape " + x.shapeString());
@@ -99,10 +105,12 @@ public final class InferenceSession {
         if (n > maxBatch) {
             throw new IllegalArgumentException("this session steps at most " + maxBatch + " streams, got " + n);
         }
-        if (!fits(state.h(), n, config.outputSize()) || !fits(state.c(), n, config.hiddenSize())) {
-            state.check(config, n); // throws, saying expected vs got
+        Tensor cState = state instanceof LSTMState s ? s.c() : null;
+        if ((cState != null) != cell.hasCellState() || !fits(state.h(), n, config.outputSize())
+                || (cState != null && !fits(cState, n, config.hiddenSize()))) {
+            module.checkState(state, n); // throws, saying expected vs got
         }
-        run(TensorData.array(x), n, TensorData.array(state.h()), TensorData.array(state.c()));
+        run(TensorData.array(x), n, TensorData.array(state.h()), cState == null ? null : TensorData.array(cState));
         if (output == null || output.numel() != n * config.outputSize() || output.dim() != x.dim()) {
             output = x.dim() == 2 ? Tensor.zeros(n, config.outputSize()) : Tensor.zeros(config.outputSize());
         }
@@ -117,7 +125,7 @@ public final class InferenceSession {
      *
      * @return (k, H_out), row i for stream i; owned by this session
      */
-    public Tensor stepStreams(Tensor x, LSTMState... states) {
+    public Tensor stepStreams(Tensor x, RecurrentState... states) {
         Objects.requireNonNull(x, "x");
         Objects.requireNonNull(states, "states");
         int k = states.length;
@@ -126,17 +134,11 @@ public final class InferenceSession {
                     + ") for " + k + " streams, got " + x.shapeString());
         }
         if (gathered == null || gathered.batchSize() != k) {
-            gathered = LSTMState.zeros(config, k);
+            gathered = RecurrentState.zeros(config, k);
         }
         for (int i = 0; i < k; i++) {
-            LSTMState state = states[i];
-            if (state == null) {
-                throw new NullPointerException("states[" + i + "]");
-            }
-            if (!fits(state.h(), 1, config.outputSize()) || !fits(state.c(), 1, config.hiddenSize())) {
-                state.check(config, 1); // throws, saying expected vs got
-            }
-            copyStream(state, 0, 1, gathered, i, k);
+            module.checkState(Objects.requireNonNull(states[i], "states[" + i + "]"), 1);
+            copyStream(states[i], 0, 1, gathered, i, k);
         }
         Tensor y = step(x, gathered);
         for (int i = 0; i < k; i++) {
@@ -146,7 +148,7 @@ public final class InferenceSession {
     }
 
     /**
-     * Every layer for n rows; h and c are (numLayers, n, ·) and updated in place. A layer reads
+     * Every layer for n rows; h (and c) are (numLayers, n, ·) and updated in place. A layer reads
      * the previous layer's output and writes the other buffer, since with hidden units split
      * across threads one thread may write its units of h_t while another still reads the input.
      */
@@ -154,36 +156,39 @@ public final class InferenceSession {
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
         liveRows[0] = n;
-        boolean splitUnits = LSTMForwardPass.splitsHiddenUnits(config, n);
+        boolean splitUnits = RecurrentForwardPass.splitsHiddenUnits(config, n);
         float[] input = x;
-        LSTM.PackedLayer[][] packed = lstm.packedWeights();
+        LayerPanels[][] panels = module.panels();
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            LSTM.PackedLayer p = packed[layer][0];
+            LayerPanels p = panels[layer][0];
             float[] out = layerOut[layer % 2];
             System.arraycopy(hAll, layer * n * hOut, h, 0, n * hOut);
-            System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
+            if (c != null) {
+                System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
+            }
             if (splitUnits) {
                 unitsStep.set(input, p, out);
-                Parallel.runTogether(Parallel.parts(p.wHh().panels(), 1), unitsStep);
+                Parallel.runTogether(Parallel.parts(p.wHh().unitSlices(), 1), unitsStep);
             } else {
-                LSTMMath.recurrenceForward(kernels, pointwise, hidden, hOut, liveRows, firstRow, false, 0, n,
-                        input, p.wIh(), p.bias(), gates, false, p.wHh(), p.wHr(), h, c, out, 0, hOut,
-                        null, null, hCell);
+                RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, liveRows, firstRow, false, 0, n,
+                        input, gates, false, recurrentGates, h, c, out, 0, hOut, null, null, hCell);
             }
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
-            System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);
+            if (c != null) {
+                System.arraycopy(c, 0, cAll, layer * n * hidden, n * hidden);
+            }
             input = out;
         }
         lastOut = input;
     }
 
-    /** One layer's step split by hidden units ({@link LSTMMath#layerForwardUnits}); reused, so a step allocates nothing. */
+    /** One layer's step split by hidden units ({@link RecurrentMath#layerForwardUnits}); reused, so a step allocates nothing. */
     private final class UnitsStep implements Parallel.TogetherTask {
         private float[] input;
-        private LSTM.PackedLayer p;
+        private LayerPanels p;
         private float[] out;
 
-        void set(float[] input, LSTM.PackedLayer p, float[] out) {
+        void set(float[] input, LayerPanels p, float[] out) {
             this.input = input;
             this.p = p;
             this.out = out;
@@ -191,27 +196,33 @@ public final class InferenceSession {
 
         @Override
         public void run(int part, int parts, Parallel.Barrier barrier) {
-            int panels = p.wHh().panels();
-            LSTMMath.layerForwardUnits(kernels, pointwise, config.hiddenSize(), liveRows, firstRow, false,
-                    Parallel.from(panels, parts, part), Parallel.from(panels, parts, part + 1), barrier,
-                    input, p.wIh(), p.bias(), gates, p.wHh(), h, hSpare, c, out, 0, config.outputSize(), null);
+            int slices = p.wHh().unitSlices();
+            RecurrentMath.layerForwardUnits(kernels, pointwise, cell, p, liveRows, firstRow, false,
+                    Parallel.from(slices, parts, part), Parallel.from(slices, parts, part + 1), barrier,
+                    input, gates, recurrentGates, h, hSpare, c, out, 0, config.outputSize(), null);
         }
     }
 
-    /** True if {@code t} is (numLayers, n, width): {@link LSTMState}'s check without its allocation. */
+    /** True if {@code t} is (numLayers, n, width): {@link RNNBase#checkState}'s check without its allocation. */
     private boolean fits(Tensor t, int n, int width) {
         return t.dim() == 3 && t.size(0) == config.numLayers() && t.size(1) == n && t.size(2) == width;
     }
 
     /** Copies stream {@code from} of src (batch srcBatch) into stream {@code to} of dst (batch dstBatch). */
-    private static void copyStream(LSTMState src, int from, int srcBatch, LSTMState dst, int to, int dstBatch) {
-        int layers = src.h().size(0);
-        int hOut = src.h().size(2);
-        int hidden = src.c().size(2);
-        for (int l = 0; l < layers; l++) {
-            System.arraycopy(TensorData.array(src.h()), (l * srcBatch + from) * hOut, TensorData.array(dst.h()), (l * dstBatch + to) * hOut, hOut);
-            System.arraycopy(TensorData.array(src.c()), (l * srcBatch + from) * hidden, TensorData.array(dst.c()),
-                    (l * dstBatch + to) * hidden, hidden);
+    private static void copyStream(RecurrentState src, int from, int srcBatch, RecurrentState dst, int to,
+                                   int dstBatch) {
+        copyStream(src.h(), from, srcBatch, dst.h(), to, dstBatch);
+        if (src instanceof LSTMState s && dst instanceof LSTMState d) {
+            copyStream(s.c(), from, srcBatch, d.c(), to, dstBatch);
+        }
+    }
+
+    /** The same for one (numLayers, batch, width) tensor of a state. */
+    private static void copyStream(Tensor src, int from, int srcBatch, Tensor dst, int to, int dstBatch) {
+        int width = src.size(2);
+        for (int l = 0; l < src.size(0); l++) {
+            System.arraycopy(TensorData.array(src), (l * srcBatch + from) * width, TensorData.array(dst),
+                    (l * dstBatch + to) * width, width);
         }
     }
 }

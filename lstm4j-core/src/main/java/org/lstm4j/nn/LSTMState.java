@@ -1,9 +1,7 @@
 package org.lstm4j.nn;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.lstm4j.internal.TensorData;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -21,9 +19,10 @@ import org.lstm4j.tensor.Tensor;
  *
  * <p>{@link LSTM#step} and {@link LSTM#forward(Tensor, LSTMState)} return a new state and leave
  * this one alone; {@link InferenceSession#step} updates it in place, so a server can keep one
- * state per entity and step it without allocating.
+ * state per entity and step it without allocating. A GRU's or RNN's state is a
+ * {@link HiddenState}; both are {@link RecurrentState}s.
  */
-public final class LSTMState {
+public final class LSTMState implements RecurrentState {
     private final Tensor h;
     private final Tensor c;
 
@@ -64,6 +63,7 @@ public final class LSTMState {
     }
 
     /** (numLayers, N, H_out), live: in-place updates by a session are visible here. */
+    @Override
     public Tensor h() {
         return h;
     }
@@ -73,41 +73,15 @@ public final class LSTMState {
         return c;
     }
 
-    /** N, the number of streams. */
-    public int batchSize() {
-        return h.size(1);
-    }
-
     /** [h, c], live: the list {@link org.lstm4j.io.RecurrentStateCodec} writes. */
+    @Override
     public List<Tensor> tensors() {
         return List.of(h, c);
     }
 
+    @Override
     public LSTMState copy() {
         return new LSTMState(h.copy(), c.copy());
-    }
-
-    /** Zeros stream {@code b}'s state (a new session for one entity), leaving the others alone. */
-    public void reset(int b) {
-        Objects.checkIndex(b, batchSize());
-        int layers = h.size(0);
-        int batch = batchSize();
-        int hOut = h.size(2);
-        int hCell = c.size(2);
-        for (int l = 0; l < layers; l++) {
-            Arrays.fill(TensorData.array(h), (l * batch + b) * hOut, (l * batch + b + 1) * hOut, 0f);
-            Arrays.fill(TensorData.array(c), (l * batch + b) * hCell, (l * batch + b + 1) * hCell, 0f);
-        }
-    }
-
-    /** Checks that this state fits {@code config} with {@code batch} streams. */
-    void check(LSTM.Config config, int batch) {
-        int[] expectedH = {config.numLayers(), batch, config.outputSize()};
-        int[] expectedC = {config.numLayers(), batch, config.hiddenSize()};
-        if (!Arrays.equals(h.shape(), expectedH) || !Arrays.equals(c.shape(), expectedC)) {
-            throw new IllegalArgumentException("Expected state h " + LSTM.tupleString(expectedH) + " and c "
-                    + LSTM.tupleString(expectedC) + ", got h " + h.shapeString() + " and c " + c.shapeString());
-        }
     }
 
     /** Equal shapes and bit-identical values. */

@@ -48,7 +48,7 @@ public final class Parameter {
     /**
      * Counts in-place changes of the value: its tensor's {@link Tensor#version()} (PyTorch's
      * {@code tensor._version}). Optimizer steps, state-dict loads and writes through the tensor
-     * move it, so a layer caching data derived from the value (such as packed weight panels) can
+     * move it, so a layer caching data derived from the value (such as weight panels) can
      * tell when to rebuild it.
      */
     public int version() {

@@ -3,10 +3,11 @@ package org.lstm4j.nn;
 import java.util.function.Supplier;
 
 /**
- * A value computed from some parameters — their weights packed for the kernels, b_ih + b_hh — and
- * computed again when any of them changes, i.e. when its {@link Parameter#version()} moves (an
- * optimizer step, a state-dict load, any write through the parameter's tensor). The value is
- * replaced, never changed in place, so a reader on another thread keeps a whole snapshot.
+ * A value computed from some parameters — their weights laid out in panels for the kernels, the
+ * gate biases — and computed again when any of them changes, i.e. when its
+ * {@link Parameter#version()} moves (an optimizer step, a state-dict load, any write through the
+ * parameter's tensor). The value is replaced, never changed in place, so a reader on another
+ * thread keeps a whole snapshot.
  */
 final class ParameterDerived<T> {
 

@@ -82,7 +82,7 @@ class PointwiseKernelsTest {
     }
 
     @Test
-    void cellForwardMatchesScalar() {
+    void lstmCellForwardMatchesScalar() {
         PointwiseKernels vector = vector();
         PointwiseKernels scalar = ScalarPointwiseKernels.INSTANCE;
         SplittableRandom random = new SplittableRandom(7);
@@ -105,8 +105,8 @@ class PointwiseKernelsTest {
                 float[] gatesV = gates.clone();
                 float[] cV = c.clone();
                 float[] hV = h.clone();
-                scalar.cellForward(hidden, range[0], range[1], gates, gOff, c, cOff, h, hOff);
-                vector.cellForward(hidden, range[0], range[1], gatesV, gOff, cV, cOff, hV, hOff);
+                scalar.lstmCellForward(hidden, range[0], range[1], gates, gOff, c, cOff, h, hOff);
+                vector.lstmCellForward(hidden, range[0], range[1], gatesV, gOff, cV, cOff, hV, hOff);
                 String where = "hidden=" + hidden + " units [" + range[0] + ", " + range[1] + ")";
                 worst = Math.max(worst, maxAbsDiff(gates, gatesV, where + " gates"));
                 worst = Math.max(worst, maxAbsDiff(c, cV, where + " c"));
@@ -120,9 +120,108 @@ class PointwiseKernelsTest {
                 }
             }
         }
-        System.out.printf("cellForward vector vs scalar: maxdiff %.3g%n", worst);
+        System.out.printf("lstmCellForward vector vs scalar: maxdiff %.3g%n", worst);
         // c' and h are sums and products of values within 3 ulps, |c| ≤ 3 + 1: a few 1e-7.
         assertThat(worst).isLessThanOrEqualTo(1e-6);
+    }
+
+    /**
+     * The GRU cell, vector against scalar, at awkward sizes and unit ranges, with h' written over
+     * h_{t−1} (in place) and elsewhere; units outside the range untouched.
+     */
+    @Test
+    void gruCellForwardMatchesScalar() {
+        PointwiseKernels vector = vector();
+        PointwiseKernels scalar = ScalarPointwiseKernels.INSTANCE;
+        SplittableRandom random = new SplittableRandom(9);
+        double worst = 0;
+        for (int hidden : new int[] {1, 3, 7, 13, 16, 17, 31, 33, 255, 1000}) {
+            for (int[] range : new int[][] {{0, hidden}, {hidden / 3, hidden - hidden / 4}}) {
+                for (boolean inPlace : new boolean[] {false, true}) {
+                    int gOff = 3;
+                    int rOff = 1;
+                    int hOff = 2;
+                    float[] gates = uniform(random, gOff + 3 * hidden, 8);
+                    float[] recurrent = uniform(random, rOff + 3 * hidden, 8);
+                    float[] hPrev = uniform(random, hOff + hidden + 1, 1);
+                    float[] h = inPlace ? hPrev : filled(hOff + hidden + 1, 99f);
+                    float[] gatesV = gates.clone();
+                    float[] hPrevV = hPrev.clone();
+                    float[] hV = inPlace ? hPrevV : h.clone();
+                    float[] hBefore = h.clone();
+                    scalar.gruCellForward(hidden, range[0], range[1], gates, gOff, recurrent, rOff, hPrev, hOff, h, hOff);
+                    vector.gruCellForward(hidden, range[0], range[1], gatesV, gOff, recurrent, rOff, hPrevV, hOff, hV,
+                            hOff);
+                    String where = "hidden=" + hidden + " units [" + range[0] + ", " + range[1] + ")"
+                            + (inPlace ? " in place" : "");
+                    worst = Math.max(worst, maxAbsDiff(gates, gatesV, where + " gates"));
+                    worst = Math.max(worst, maxAbsDiff(h, hV, where + " h"));
+                    for (int j = 0; j < hidden; j++) {
+                        if (j < range[0] || j >= range[1]) {
+                            assertThat(hV[hOff + j]).as("%s: h of unit %d", where, j).isEqualTo(hBefore[hOff + j]);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("gruCellForward vector vs scalar: maxdiff %.3g%n", worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-6);
+    }
+
+    /** The RNN cell (tanh and relu), vector against scalar; relu exactly, NaN kept. */
+    @Test
+    void rnnCellForwardMatchesScalar() {
+        PointwiseKernels vector = vector();
+        PointwiseKernels scalar = ScalarPointwiseKernels.INSTANCE;
+        SplittableRandom random = new SplittableRandom(5);
+        for (boolean relu : new boolean[] {false, true}) {
+            double worst = 0;
+            for (int hidden : new int[] {1, 3, 7, 13, 16, 17, 31, 33, 255, 1000}) {
+                for (int[] range : new int[][] {{0, hidden}, {hidden / 3, hidden - hidden / 4}}) {
+                    float[] gates = uniform(random, 2 + hidden, 8);
+                    gates[2 + hidden - 1] = Float.NaN;
+                    float[] h = filled(1 + hidden, 99f);
+                    float[] gatesV = gates.clone();
+                    float[] hV = h.clone();
+                    scalar.rnnCellForward(relu, range[0], range[1], gates, 2, h, 1);
+                    vector.rnnCellForward(relu, range[0], range[1], gatesV, 2, hV, 1);
+                    String where = (relu ? "relu" : "tanh") + " hidden=" + hidden + " units [" + range[0] + ", "
+                            + range[1] + ")";
+                    for (int j = 0; j < hidden; j++) {
+                        boolean inRange = j >= range[0] && j < range[1];
+                        if (!inRange) {
+                            assertThat(hV[1 + j]).as("%s: h of unit %d", where, j).isEqualTo(99f);
+                        } else if (Float.isNaN(gates[2 + j])) {
+                            assertThat(hV[1 + j]).as("%s: NaN in, NaN out", where).isNaN();
+                        } else if (relu) {
+                            assertThat(hV[1 + j]).as("%s unit %d", where, j).isEqualTo(h[1 + j]);
+                        } else {
+                            worst = Math.max(worst, Math.abs(hV[1 + j] - h[1 + j]));
+                        }
+                    }
+                    for (int j = range[0]; j < range[1]; j++) {
+                        assertThat(Float.floatToIntBits(gatesV[2 + j])).as("%s: gate of unit %d is h'", where, j)
+                                .isEqualTo(Float.floatToIntBits(hV[1 + j]));
+                    }
+                }
+            }
+            System.out.printf("rnnCellForward (%s) vector vs scalar: maxdiff %.3g%n", relu ? "relu" : "tanh", worst);
+            assertThat(worst).isLessThanOrEqualTo(1e-6);
+        }
+    }
+
+    private static float[] uniform(SplittableRandom random, int n, double bound) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextDouble(-bound, bound);
+        }
+        return values;
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] values = new float[n];
+        java.util.Arrays.fill(values, value);
+        return values;
     }
 
     private interface ArrayOp {

@@ -30,7 +30,7 @@ class LSTMCellTest {
         assertThat(state.c()).isEqualTo(expected.cN().reshape(3, 7));
     }
 
-    /** The cell keeps its weights packed between calls; loading new ones must replace them. */
+    /** The cell keeps its weight panels between calls; loading new ones must replace them. */
     @Test
     void aCellUsesWeightsLoadedAfterItsFirstStep() {
         LSTMCell cell = new LSTMCell(5, 7, true, 11);

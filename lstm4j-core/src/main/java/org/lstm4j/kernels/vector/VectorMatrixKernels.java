@@ -3,7 +3,7 @@ package org.lstm4j.kernels.vector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.lstm4j.kernels.MatrixKernels;
-import org.lstm4j.kernels.PackedMatrix;
+import org.lstm4j.kernels.PanelMatrix;
 
 /**
  * {@link MatrixKernels} on {@code jdk.incubator.vector}: register-blocked GEMM over panels of
@@ -11,12 +11,12 @@ import org.lstm4j.kernels.PackedMatrix;
  *
  * <p>Every product is run as C (+)= A·B where step p of B is NR consecutive floats:
  * <ul>
- *   <li>{@link #multTransBPacked}: the panels of a {@link PackedMatrix} (no per-call work);</li>
+ *   <li>{@link #multTransBPanels}: the panels of a {@link PanelMatrix} (no per-call work);</li>
  *   <li>{@link #mult} and {@link #multTransA}: B (k, n) row-major already has NR consecutive
  *       columns per row, so full panels are read in place and only the last partial panel is
  *       copied (zero-padded);</li>
- *   <li>{@link #multTransB} (unpacked): one row of A (a batch-1 step) gathers B's columns on the
- *       fly; more rows pack B per call (n·k gathers, small next to m·n·k).</li>
+ *   <li>{@link #multTransB} (no panels given): one row of A (a batch-1 step) gathers B's columns on
+ *       the fly; more rows lay B out in panels per call (n·k gathers, small next to m·n·k).</li>
  * </ul>
  * The micro-kernel keeps 16 accumulators (4 rows × 4 vectors) and per step p does 4 vector loads
  * of B and 4 broadcasts of A for 16 FMAs.
@@ -63,33 +63,34 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     @Override
-    public void multTransBPacked(int m, float[] a, int aOff, int lda, PackedMatrix w,
+    public void multTransBPanels(int m, float[] a, int aOff, int lda, PanelMatrix w,
                                  float[] c, int cOff, int ldc, boolean accumulate) {
-        if (w.lanes() != V) {
-            throw new IllegalArgumentException("expected a matrix packed for " + V + " lanes (this kernel), got one"
-                    + " packed for " + w.lanes() + " lanes");
-        }
+        requireOwnLanes(w);
         if (m == 0) {
             return;
         }
         int k = w.cols();
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, 0, w.panels(), 0, w.rows(), w.gateHidden(),
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, 0, w.panels(), w.gates(), w.gateRows(), 0,
                 c, cOff, ldc, accumulate);
     }
 
     @Override
-    public void multAddTransBPackedPanels(int m, float[] a, int aOff, int lda, PackedMatrix w, int fromPanel,
-                                          int toPanel, float[] c, int cOff, int ldc) {
-        if (w.lanes() != V) {
-            throw new IllegalArgumentException("expected a matrix packed for " + V + " lanes (this kernel), got one"
-                    + " packed for " + w.lanes() + " lanes");
-        }
+    public void multAddTransBPanelRange(int m, float[] a, int aOff, int lda, PanelMatrix w, int fromPanel,
+                                        int toPanel, float[] c, int cOff, int ldc) {
+        requireOwnLanes(w);
         if (m == 0) {
             return;
         }
         int k = w.cols();
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, fromPanel, toPanel, 0, w.rows(), w.gateHidden(),
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, fromPanel, toPanel, w.gates(), w.gateRows(), 0,
                 c, cOff, ldc, true);
+    }
+
+    private static void requireOwnLanes(PanelMatrix w) {
+        if (w.lanes() != V) {
+            throw new IllegalArgumentException("expected a matrix laid out for " + V + " lanes (this kernel), got one"
+                    + " laid out for " + w.lanes() + " lanes");
+        }
     }
 
     @Override
@@ -103,16 +104,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return;
         }
         int panels = (n + NR - 1) / NR;
-        float[] packed = new float[panels * NR * k]; // (panels, k, NR): B's rows as columns, zero-padded
-        packPanels(b, bOff, ldb, n, k, packed);
-        gemm(m, k, a, aOff, lda, 1, packed, 0, NR * k, NR, 0, panels, 0, n, 0, c, cOff, ldc, accumulate);
+        float[] laidOut = new float[panels * NR * k]; // (panels, k, NR): B's rows as columns, zero-padded
+        layOutPanels(b, bOff, ldb, n, k, laidOut);
+        gemm(m, k, a, aOff, lda, 1, laidOut, 0, NR * k, NR, 0, panels, 1, n, 0, c, cOff, ldc, accumulate);
     }
 
     /**
      * B (n, k) into (panels, k, NR): step p of panel q holds B[q·NR .. q·NR + NR − 1][p]. Each
      * group of V rows is one gather per step (V rows at stride ldb); rows past n stay zero.
      */
-    private static void packPanels(float[] b, int bOff, int ldb, int n, int k, float[] packed) {
+    private static void layOutPanels(float[] b, int bOff, int ldb, int n, int k, float[] laidOut) {
         int[] rowOffsets = new int[V];
         for (int lane = 0; lane < V; lane++) {
             rowOffsets[lane] = lane * ldb;
@@ -122,12 +123,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
             int src = bOff + row0 * ldb;
             if (row0 + V <= n) {
                 for (int p = 0; p < k; p++) {
-                    FloatVector.fromArray(F, b, src + p, rowOffsets, 0).intoArray(packed, dst + p * NR);
+                    FloatVector.fromArray(F, b, src + p, rowOffsets, 0).intoArray(laidOut, dst + p * NR);
                 }
             } else {
                 for (int r = 0; r < n - row0; r++) {
                     for (int p = 0; p < k; p++) {
-                        packed[dst + p * NR + r] = b[src + r * ldb + p];
+                        laidOut[dst + p * NR + r] = b[src + r * ldb + p];
                     }
                 }
             }
@@ -173,7 +174,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         int full = n / NR;
         if (full > 0) {
-            gemm(m, k, a, aOff, aRow, aCol, b, bOff, NR, ldb, 0, full, 0, full * NR, 0, c, cOff, ldc, accumulate);
+            gemm(m, k, a, aOff, aRow, aCol, b, bOff, NR, ldb, 0, full, 1, full * NR, 0, c, cOff, ldc, accumulate);
         }
         int j0 = full * NR;
         int rest = n - j0;
@@ -182,15 +183,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             for (int p = 0; p < k; p++) {
                 System.arraycopy(b, bOff + p * ldb + j0, tail, p * NR, rest);
             }
-            gemm(m, k, a, aOff, aRow, aCol, tail, 0, 0, NR, 0, 1, j0, rest, 0, c, cOff, ldc, accumulate);
+            gemm(m, k, a, aOff, aRow, aCol, tail, 0, 0, NR, 0, 1, 1, rest, j0, c, cOff, ldc, accumulate);
         }
     }
 
     /**
      * C (+)= A·B over panels [panelFrom, panelTo). Step p of panel q is the NR floats at b[bOff + q·bPanel + p·bStep];
-     * A(i, p) is a[aOff + i·aRow + p·aCol]. The four vectors of panel q go to C columns:
-     * plain ({@code gateHidden == 0}): colOffset + (4q + g)·V, for the n columns of this call;
-     * gate-interleaved: g·gateHidden + q·V (see {@link PackedMatrix}).
+     * A(i, p) is a[aOff + i·aRow + p·aCol]. The four vectors of panel q go to the C columns of
+     * the {@link PanelMatrix} layout of {@code gates · gateRows} columns starting at colOffset
+     * ({@link PanelMatrix#groupStart}): for gates == 1 that is colOffset + (4q + g)·V.
      *
      * <p>The micro-kernels only ever add whole vectors into C: that keeps them small enough for C2
      * to inline every vector operation (a bigger body, e.g. with the accumulate branch or a lane
@@ -200,15 +201,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
      */
     private static void gemm(int m, int k, float[] a, int aOff, int aRow, int aCol,
                              float[] b, int bOff, int bPanel, int bStep, int panelFrom, int panelTo,
-                             int colOffset, int n, int gateHidden,
+                             int gates, int gateRows, int colOffset,
                              float[] c, int cOff, int ldc, boolean accumulate) {
-        boolean gates = gateHidden > 0;
-        int groupStride = gates ? gateHidden : V;
         if (!accumulate) {
-            int from = gates ? 0 : colOffset;
-            int width = gates ? 4 * gateHidden : n;
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc + from, cOff + i * ldc + from + width, 0f);
+                int row = cOff + i * ldc + colOffset;
+                java.util.Arrays.fill(c, row, row + gates * gateRows, 0f);
             }
         }
         float[] tile = null; // (MR, NR) for panels with fewer live columns than NR
@@ -218,9 +216,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 int iEnd = Math.min(m, ic + MC);
                 for (int q = panelFrom; q < panelTo; q++) {
                     int bq = bOff + q * bPanel + pc * bStep;
-                    int col0 = gates ? q * V : colOffset + q * NR;
-                    int valid = gates ? gateHidden - q * V : n - q * NR;
-                    boolean full = valid >= (gates ? V : NR);
+                    int col0 = colOffset + PanelMatrix.groupStart(gates, gateRows, V, q, 0);
+                    int g1 = colOffset + PanelMatrix.groupStart(gates, gateRows, V, q, 1) - col0;
+                    int g2 = colOffset + PanelMatrix.groupStart(gates, gateRows, V, q, 2) - col0;
+                    int g3 = colOffset + PanelMatrix.groupStart(gates, gateRows, V, q, 3) - col0;
+                    // Group 3 holds the panel's last block of hidden units, the one with fewest live rows.
+                    boolean full = PanelMatrix.groupCount(gates, gateRows, V, q, 3) == V;
                     if (!full && tile == null) {
                         tile = TILE.get();
                     }
@@ -228,23 +229,21 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     for (; i < iEnd; i += MR) {
                         int rows = Math.min(MR, iEnd - i);
                         int a0 = aOff + i * aRow + pc * aCol;
+                        int c0 = cOff + i * ldc + col0;
                         if (full) {
-                            int c0 = cOff + i * ldc + col0;
                             if (rows == MR) {
-                                kernel4(kc, a, a0, aRow, aCol, b, bq, bStep, c, c0, ldc, groupStride);
+                                kernel4(kc, a, a0, aRow, aCol, b, bq, bStep, c, c0, ldc, g1, g2, g3);
                             } else {
                                 for (int r = 0; r < rows; r++) {
-                                    kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, c, c0 + r * ldc, groupStride);
+                                    kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, c, c0 + r * ldc, g1, g2, g3);
                                 }
                             }
                         } else {
-                            int c0 = cOff + i * ldc + col0;
-                            int validStep = gates ? 0 : V;
-                            copyTile(true, tile, rows, c, c0, ldc, groupStride, valid, validStep);
+                            copyTile(true, tile, rows, c, cOff + i * ldc + colOffset, ldc, gates, gateRows, q);
                             for (int r = 0; r < rows; r++) {
-                                kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, tile, r * NR, V);
+                                kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, tile, r * NR, V, 2 * V, 3 * V);
                             }
-                            copyTile(false, tile, rows, c, c0, ldc, groupStride, valid, validStep);
+                            copyTile(false, tile, rows, c, cOff + i * ldc + colOffset, ldc, gates, gateRows, q);
                         }
                     }
                 }
@@ -253,21 +252,23 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * Copies the live lanes of C into a (rows, NR) tile (zeros elsewhere), or back. Group g of a
-     * row has min(V, valid − g·validStep) live lanes at c[c0 + r·ldc + g·groupStride].
+     * Copies the live lanes of panel q's columns of C into a (rows, NR) tile (zeros elsewhere), or
+     * back. Row r's group g has {@link PanelMatrix#groupCount} live lanes at
+     * c[c0 + r·ldc + {@link PanelMatrix#groupStart}].
      */
     private static void copyTile(boolean intoTile, float[] tile, int rows, float[] c, int c0, int ldc,
-                                 int groupStride, int valid, int validStep) {
+                                 int gates, int gateRows, int q) {
         if (intoTile) {
             java.util.Arrays.fill(tile, 0f);
         }
-        for (int r = 0; r < rows; r++) {
-            for (int g = 0; g < 4; g++) {
-                int count = Math.min(V, valid - g * validStep);
-                if (count <= 0) {
-                    continue;
-                }
-                int cAt = c0 + r * ldc + g * groupStride;
+        for (int g = 0; g < 4; g++) {
+            int count = PanelMatrix.groupCount(gates, gateRows, V, q, g);
+            if (count <= 0) {
+                continue;
+            }
+            int start = PanelMatrix.groupStart(gates, gateRows, V, q, g);
+            for (int r = 0; r < rows; r++) {
+                int cAt = c0 + r * ldc + start;
                 int tileAt = r * NR + g * V;
                 if (intoTile) {
                     System.arraycopy(c, cAt, tile, tileAt, count);
@@ -280,13 +281,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
 
     /**
      * Four rows of C, four vectors wide: 16 accumulators, loaded from C and stored back. Row r's
-     * vector g lives at c[c0 + r·ldc + g·groupStride].
+     * vector g lives at c[c0 + r·ldc + g_g] (g_0 = 0).
      */
     private static void kernel4(int kc, float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bStep,
-                                float[] c, int c0, int ldc, int groupStride) {
-        int g1 = groupStride;
-        int g2 = 2 * groupStride;
-        int g3 = 3 * groupStride;
+                                float[] c, int c0, int ldc, int g1, int g2, int g3) {
         int c1 = c0 + ldc;
         int c2 = c1 + ldc;
         int c3 = c2 + ldc;
@@ -361,10 +359,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * latency, so splitting the chains would buy little and change the bits.
      */
     private static void kernel1(int kc, float[] a, int a0, int aCol, float[] b, int b0, int bStep,
-                                float[] c, int c0, int groupStride) {
-        int g1 = groupStride;
-        int g2 = 2 * groupStride;
-        int g3 = 3 * groupStride;
+                                float[] c, int c0, int g1, int g2, int g3) {
         FloatVector c0v = FloatVector.fromArray(F, c, c0);
         FloatVector c1v = FloatVector.fromArray(F, c, c0 + g1);
         FloatVector c2v = FloatVector.fromArray(F, c, c0 + g2);
@@ -384,8 +379,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * C(1, n) (+)= a(1, k)·B(n, k)ᵀ without packing: each vector of V outputs gathers its B
-     * column (V rows at stride ldb) step by step, so the chains are exactly those of the packed
+     * C(1, n) (+)= a(1, k)·B(n, k)ᵀ without laying B out: each vector of V outputs gathers its B
+     * column (V rows at stride ldb) step by step, so the chains are exactly those of the panel
      * kernels; the last n mod V outputs run the same chain in scalar ({@link Math#fma}).
      */
     private static void gemvGather(int n, int k, float[] a, int aOff, float[] b, int bOff, int ldb,

@@ -5,8 +5,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.lstm4j.kernels.Activations;
 import org.lstm4j.kernels.PointwiseKernels;
-import org.lstm4j.math.Activations;
 
 /**
  * {@link PointwiseKernels} on {@code jdk.incubator.vector}, with float exp, sigmoid and tanh
@@ -62,8 +62,8 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
      * and two or more copies of the activation cross its inlining node cutoff.
      */
     @Override
-    public void cellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
-                            float[] h, int hOff) {
+    public void lstmCellForward(int hidden, int from, int to, float[] gates, int gOff, float[] c, int cOff,
+                                float[] h, int hOff) {
         for (int section = 0; section < 5; section++) {
             if (section == 4) {
                 updateCell(hidden, from, to, gates, gOff, c, cOff);
@@ -82,6 +82,74 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
         for (int j = bound; j < to; j++) {
             h[hOff + j] = gates[oOff + j] * h[hOff + j];
         }
+    }
+
+    /**
+     * Three sections through one {@link #activate(float[], int, float[], int, int, boolean)} call
+     * site, as {@link #lstmCellForward}: r and z (x-part plus h-part, then σ) and n (x_n + r ⊙ h_n,
+     * then tanh), each in place in the gates; then h' = (h − n) ⊙ z + n.
+     */
+    @Override
+    public void gruCellForward(int hidden, int from, int to, float[] gates, int gOff, float[] recurrent, int rOff,
+                               float[] hPrev, int hPrevOff, float[] h, int hOff) {
+        for (int section = 0; section < 3; section++) {
+            int at = gOff + section * hidden + from;
+            addRecurrent(section == 2, to - from, gates, at, recurrent, rOff + section * hidden + from, gates,
+                    gOff + from);
+            activate(gates, at, gates, at, to - from, section == 2);
+        }
+        int zOff = gOff + hidden;
+        int nOff = gOff + 2 * hidden;
+        int bound = from + F.loopBound(to - from);
+        for (int j = from; j < bound; j += V) {
+            FloatVector n = FloatVector.fromArray(F, gates, nOff + j);
+            FloatVector.fromArray(F, hPrev, hPrevOff + j).sub(n).mul(FloatVector.fromArray(F, gates, zOff + j)).add(n)
+                    .intoArray(h, hOff + j);
+        }
+        for (int j = bound; j < to; j++) {
+            float n = gates[nOff + j];
+            h[hOff + j] = (hPrev[hPrevOff + j] - n) * gates[zOff + j] + n;
+        }
+    }
+
+    /**
+     * gates[at..] += recurrent[rAt..] over len floats, or with {@code scaled}
+     * gates[at..] += r[..] ⊙ recurrent[rAt..] (r at rGates[rOff..], the activated reset gate):
+     * a product rounded, then a sum rounded, as the scalar reference.
+     */
+    private static void addRecurrent(boolean scaled, int len, float[] gates, int at, float[] recurrent, int rAt,
+                                     float[] rGates, int rOff) {
+        int bound = F.loopBound(len);
+        for (int i = 0; i < bound; i += V) {
+            FloatVector hPart = FloatVector.fromArray(F, recurrent, rAt + i);
+            if (scaled) {
+                hPart = FloatVector.fromArray(F, rGates, rOff + i).mul(hPart);
+            }
+            FloatVector.fromArray(F, gates, at + i).add(hPart).intoArray(gates, at + i);
+        }
+        for (int i = bound; i < len; i++) {
+            float hPart = scaled ? rGates[rOff + i] * recurrent[rAt + i] : recurrent[rAt + i];
+            gates[at + i] = gates[at + i] + hPart;
+        }
+    }
+
+    /** tanh through the activation loop, or relu; then h' copied out. */
+    @Override
+    public void rnnCellForward(boolean relu, int from, int to, float[] gates, int gOff, float[] h, int hOff) {
+        int at = gOff + from;
+        int len = to - from;
+        if (relu) {
+            int bound = F.loopBound(len);
+            for (int i = 0; i < bound; i += V) {
+                FloatVector.fromArray(F, gates, at + i).max(0f).intoArray(gates, at + i);
+            }
+            for (int i = bound; i < len; i++) {
+                gates[at + i] = Activations.relu(gates[at + i]);
+            }
+        } else {
+            activate(gates, at, gates, at, len, true);
+        }
+        System.arraycopy(gates, at, h, hOff + from, len);
     }
 
     /** c' = f·c + i·g for units [from, to), from the activated gates; rounded as the scalar reference. */

@@ -93,7 +93,7 @@ class LSTMGradCheckTest {
             Parameter p = e.getValue();
             assertThat(p.grad()).as(e.getKey() + " grad").isNotNull();
             // The probe perturbs the value in place and then restores it; each change is marked so
-            // the LSTM repacks its weights.
+            // the LSTM lays out its weight panels again.
             double[] numeric = FiniteDifferences.gradient(p.data().data(), () -> {
                 p.markChanged();
                 return probe.getAsDouble();

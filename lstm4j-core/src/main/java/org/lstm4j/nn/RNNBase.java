@@ -1,0 +1,985 @@
+package org.lstm4j.nn;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.lstm4j.autograd.Autograd;
+import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.TensorData;
+import org.lstm4j.io.StateDicts;
+import org.lstm4j.kernels.Kernels;
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PointwiseKernels;
+import org.lstm4j.math.CellMath;
+import org.lstm4j.math.DropoutMath;
+import org.lstm4j.math.GRUCellMath;
+import org.lstm4j.math.LSTMCellMath;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.math.RNNCellMath;
+import org.lstm4j.tensor.Tensor;
+
+/**
+ * What every recurrent layer of the {@code torch.nn} family shares, as PyTorch's
+ * {@code RNNBase(mode, ...)}: the {@link Mode} (LSTM, GRU, RNN_TANH, RNN_RELU) decides the gate
+ * count, and from it the parameters ({@link Config#parameterSpecs()}), their initialisation, state
+ * dicts, the weight-panel cache, the forward pass over padded or packed input (bidirectional,
+ * dropout, h0, unbatched, batch_first, split across threads), the training backward, stream mode
+ * ({@link #newSession}) and loading model files. {@link LSTM}, {@link GRU} and {@link RNN} only add
+ * what differs: LSTM its cell state and proj_size, RNN its nonlinearity.
+ *
+ * <pre>{@code
+ * RNNBase rnn = RNNBase.load(Path.of("model.pt"));   // an LSTM, GRU or RNN, whichever the file holds
+ * System.out.println(rnn.mode());                    // e.g. GRU
+ * }</pre>
+ *
+ * <h2>Shapes</h2>
+ * N = batch, L = sequence length, D = 2 if bidirectional else 1, H_in = inputSize,
+ * H_cell = hiddenSize, H_out = projSize if projSize &gt; 0 (LSTM only) else hiddenSize.
+ * <ul>
+ *   <li>input: (L, N, H_in), or (N, L, H_in) with batchFirst, or unbatched (L, H_in)</li>
+ *   <li>h0, hN: (D·numLayers, N, H_out) — batchFirst never changes them; unbatched input uses
+ *       (D·numLayers, H_out); an LSTM's c0, cN likewise with H_cell</li>
+ *   <li>output: (L, N, D·H_out), the <b>last layer's</b> h_t for every t; bidirectional
+ *       concatenates [forward h_t, backward h_t] on the last dimension</li>
+ *   <li>hN[2·l] is layer l forward, hN[2·l+1] layer l backward (unidirectional: hN[l])</li>
+ * </ul>
+ * Where users trip: {@code output[-1] == hN[-1]} only for the forward direction; for
+ * bidirectional, the backward half of {@code output[0]} equals {@code hN[-1]}, since the
+ * backward direction ends at t = 0.
+ *
+ * <p>Thread safety: {@code forward} does not modify the module (outside training-mode dropout's
+ * random stream), so one instance in evaluation mode may serve many threads. Large calls are
+ * split across lstm4j's worker threads ({@code -Dlstm4j.threads=N}, default: available
+ * processors) with bit-identical results.
+ *
+ * <p>Weights are laid out in panels once for the matrix kernels and laid out again when a
+ * parameter's {@link Parameter#version()} moves: optimizer steps, {@code loadStateDict} and every
+ * write through a parameter's tensor ({@link Tensor#set}, {@link Tensor#data()}) move it.
+ */
+public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN {
+
+    private static final System.Logger LOG = System.getLogger(RNNBase.class.getName());
+
+    /** PyTorch's {@code RNNBase.mode}: which cell every layer runs. */
+    public enum Mode {
+        LSTM("LSTM", LSTMCellMath.INSTANCE),
+        GRU("GRU", GRUCellMath.INSTANCE),
+        RNN_TANH("RNN", RNNCellMath.TANH),
+        RNN_RELU("RNN", RNNCellMath.RELU);
+
+        private final String moduleName;
+        private final CellMath cell;
+
+        Mode(String moduleName, CellMath cell) {
+            this.moduleName = moduleName;
+            this.cell = cell;
+        }
+
+        /** Gates per hidden unit, PyTorch's {@code gate_size / hidden_size}: 4, 3 or 1. */
+        public int gates() {
+            return cell.gates();
+        }
+
+        /** The class that runs this mode: "LSTM", "GRU" or "RNN". */
+        public String moduleName() {
+            return moduleName;
+        }
+
+        /** True for LSTM, whose state is (h, c); the others carry h alone. */
+        public boolean hasCellState() {
+            return cell.hasCellState();
+        }
+
+        CellMath cell() {
+            return cell;
+        }
+    }
+
+    /**
+     * The constructor arguments every recurrent layer shares, PyTorch's {@code RNNBase.__init__}:
+     * {@link LSTM.Config}, {@link GRU.Config} and {@link RNN.Config} implement it, each validated
+     * as PyTorch validates it.
+     */
+    public sealed interface Config permits LSTM.Config, GRU.Config, RNN.Config {
+
+        Mode mode();
+
+        int inputSize();
+
+        int hiddenSize();
+
+        int numLayers();
+
+        boolean bias();
+
+        boolean batchFirst();
+
+        double dropout();
+
+        boolean bidirectional();
+
+        /** LSTM's proj_size; 0 (no projections) for every other mode. */
+        default int projSize() {
+            return 0;
+        }
+
+        /** This configuration with batchFirst replaced (a state dict does not record it). */
+        Config withBatchFirst(boolean value);
+
+        /** This configuration with dropout replaced (a state dict does not record it). */
+        Config withDropout(double value);
+
+        /** D: 2 if bidirectional, else 1. */
+        default int numDirections() {
+            return bidirectional() ? 2 : 1;
+        }
+
+        /** H_out: projSize if projections are on, else hiddenSize. */
+        default int outputSize() {
+            return projSize() > 0 ? projSize() : hiddenSize();
+        }
+
+        /** Width of layer {@code layer}'s input: inputSize for layer 0, else D·H_out. */
+        default int layerInputSize(int layer) {
+            return layer == 0 ? inputSize() : numDirections() * outputSize();
+        }
+
+        /** PyTorch's {@code gate_size}: gates·hiddenSize rows in W_ih, W_hh and the biases. */
+        default int gateSize() {
+            return mode().gates() * hiddenSize();
+        }
+
+        /**
+         * Every parameter in PyTorch's order ({@code _flat_weights_names}): for each layer, for each
+         * direction, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr. This single list drives
+         * creation, state dicts, loading and gradients.
+         */
+        default List<ParameterSpec> parameterSpecs() {
+            List<ParameterSpec> specs = new ArrayList<>();
+            for (int layer = 0; layer < numLayers(); layer++) {
+                for (int direction = 0; direction < numDirections(); direction++) {
+                    for (ParameterKind kind : ParameterKind.values()) {
+                        if ((kind.isBias() && !bias()) || (kind == ParameterKind.WEIGHT_HR && projSize() == 0)) {
+                            continue;
+                        }
+                        specs.add(new ParameterSpec(kind, layer, direction, kind.shape(this, layer)));
+                    }
+                }
+            }
+            return Collections.unmodifiableList(specs);
+        }
+
+        /**
+         * PyTorch's {@code RNNBase(mode, input_size, hidden_size, num_layers, bias, batch_first,
+         * dropout, bidirectional, proj_size)} as the configuration of the matching module.
+         *
+         * @throws IllegalArgumentException for arguments PyTorch rejects, worded as PyTorch
+         *                                  (proj_size is LSTM's alone)
+         */
+        static Config of(Mode mode, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
+                         double dropout, boolean bidirectional, int projSize) {
+            Objects.requireNonNull(mode, "mode");
+            if (mode != Mode.LSTM && projSize != 0) {
+                throw new IllegalArgumentException("proj_size argument is only supported for LSTM, not RNN or GRU");
+            }
+            return switch (mode) {
+                case LSTM -> new LSTM.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional,
+                        projSize);
+                case GRU -> new GRU.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional);
+                case RNN_TANH, RNN_RELU -> new RNN.Config(inputSize, hiddenSize, numLayers,
+                        mode == Mode.RNN_RELU ? "relu" : "tanh", bias, batchFirst, dropout, bidirectional);
+            };
+        }
+    }
+
+    /**
+     * PyTorch's {@code RNNBase.__init__} argument checks, worded as PyTorch; every mode's config
+     * runs them in its constructor.
+     */
+    static void checkArguments(int inputSize, int hiddenSize, int numLayers, double dropout, int projSize) {
+        if (inputSize <= 0) {
+            throw new IllegalArgumentException("input_size must be greater than zero, got " + inputSize);
+        }
+        if (hiddenSize <= 0) {
+            throw new IllegalArgumentException("hidden_size must be greater than zero, got " + hiddenSize);
+        }
+        if (numLayers <= 0) {
+            throw new IllegalArgumentException("num_layers must be greater than zero, got " + numLayers);
+        }
+        if (!(dropout >= 0 && dropout <= 1)) {
+            throw new IllegalArgumentException("dropout should be a number in range [0, 1] representing the"
+                    + " probability of an element being zeroed, got " + dropout);
+        }
+        if (projSize < 0) {
+            throw new IllegalArgumentException("proj_size should be a positive integer or zero to disable"
+                    + " projections, got " + projSize);
+        }
+        if (projSize >= hiddenSize) {
+            throw new IllegalArgumentException("proj_size has to be smaller than hidden_size, got proj_size="
+                    + projSize + " and hidden_size=" + hiddenSize);
+        }
+    }
+
+    /** The five kinds of parameter, in PyTorch's order within a layer and direction. */
+    public enum ParameterKind {
+        WEIGHT_IH("weight_ih"), WEIGHT_HH("weight_hh"), BIAS_IH("bias_ih"), BIAS_HH("bias_hh"), WEIGHT_HR("weight_hr");
+
+        private final String prefix;
+
+        ParameterKind(String prefix) {
+            this.prefix = prefix;
+        }
+
+        public String prefix() {
+            return prefix;
+        }
+
+        public boolean isBias() {
+            return this == BIAS_IH || this == BIAS_HH;
+        }
+
+        int[] shape(Config config, int layer) {
+            int gates = config.gateSize();
+            return switch (this) {
+                case WEIGHT_IH -> new int[] {gates, config.layerInputSize(layer)};
+                case WEIGHT_HH -> new int[] {gates, config.outputSize()};
+                case BIAS_IH, BIAS_HH -> new int[] {gates};
+                case WEIGHT_HR -> new int[] {config.projSize(), config.hiddenSize()};
+            };
+        }
+    }
+
+    /** One parameter: its kind, layer, direction (0 forward, 1 backward) and shape. */
+    public record ParameterSpec(ParameterKind kind, int layer, int direction, int[] shape) {
+        /** PyTorch's name, e.g. {@code weight_ih_l0} or {@code bias_hh_l1_reverse}. */
+        public String name() {
+            return kind.prefix() + "_l" + layer + (direction == 1 ? "_reverse" : "");
+        }
+    }
+
+    /**
+     * The arguments every builder shares, with PyTorch's defaults; {@code seed} makes
+     * initialisation and dropout reproducible.
+     *
+     * @param <B> the concrete builder, returned by every setter
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+        final int inputSize;
+        final int hiddenSize;
+        int numLayers = 1;
+        boolean bias = true;
+        boolean batchFirst;
+        double dropout;
+        boolean bidirectional;
+        private Long seed;
+
+        Builder(int inputSize, int hiddenSize) {
+            this.inputSize = inputSize;
+            this.hiddenSize = hiddenSize;
+        }
+
+        public B numLayers(int numLayers) {
+            this.numLayers = numLayers;
+            return self();
+        }
+
+        public B bias(boolean bias) {
+            this.bias = bias;
+            return self();
+        }
+
+        public B batchFirst(boolean batchFirst) {
+            this.batchFirst = batchFirst;
+            return self();
+        }
+
+        public B dropout(double dropout) {
+            this.dropout = dropout;
+            return self();
+        }
+
+        public B bidirectional(boolean bidirectional) {
+            this.bidirectional = bidirectional;
+            return self();
+        }
+
+        /** Seed for the initial weights and the dropout stream (default: a random seed). */
+        public B seed(long seed) {
+            this.seed = seed;
+            return self();
+        }
+
+        long seedOrRandom() {
+            return seed != null ? seed : new SplittableRandom().nextLong();
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+    }
+
+    /** A cell's parameters, views of the registered ones: wIh (G·H, I), wHh (G·H, P), bIh and bHh (G·H) or null, wHr (P, H) or null. */
+    record LayerWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] wHr) {
+    }
+
+    /** A forward pass's results; cN is null without a cell state. */
+    record Result(Tensor output, Tensor hN, Tensor cN) {
+    }
+
+    /** A forward pass over a packed sequence; hN and cN in the caller's batch order, cN null without a cell state. */
+    record PackedResult(PackedSequence output, Tensor hN, Tensor cN) {
+    }
+
+    /** {@link Result} on the autograd tape. */
+    record VariableResult(Variable output, Variable hN, Variable cN) {
+    }
+
+    /** {@link PackedResult} on the autograd tape. */
+    record PackedVariableResult(PackedVariable output, Variable hN, Variable cN) {
+    }
+
+    /** A forward pass that carried state: the output and the state after it. */
+    record StatefulResult(Tensor output, RecurrentState state) {
+    }
+
+    private final Config config;
+    private final CellMath cell;
+    /** weights[layer][direction]: that cell's parameters, views of the registered ones. */
+    private final LayerWeights[][] weights;
+    /** The training-mode dropout stream; replaced by {@link #manualSeed}, guarded by {@code dropoutLock}. */
+    private SplittableRandom dropoutRandom;
+    private final Object dropoutLock = new Object();
+    private final MatrixKernels kernels = Kernels.matrix();
+    private final PointwiseKernels pointwise = Kernels.pointwise();
+    /** Every cell's weights in panels, [layer][direction], kept in step with the parameters. */
+    private final ParameterDerived<LayerPanels[][]> panels;
+    private final RecurrentForwardPass forwardPass;
+    private final RecurrentBackwardPass backwardPass;
+
+    /**
+     * Every parameter drawn from U(-1/√hiddenSize, 1/√hiddenSize), in state-dict order, from a
+     * generator seeded with {@code seed} (PyTorch's {@code reset_parameters}).
+     */
+    RNNBase(Config config, long seed) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.cell = config.mode().cell();
+        if (config.dropout() > 0 && config.numLayers() == 1) {
+            LOG.log(Level.WARNING, "dropout option adds dropout after all but last recurrent layer, so non-zero"
+                    + " dropout expects num_layers greater than 1, but got dropout=" + config.dropout()
+                    + " and num_layers=" + config.numLayers());
+        }
+        SplittableRandom init = new SplittableRandom(seed);
+        this.dropoutRandom = init.split();
+        double bound = 1.0 / Math.sqrt(config.hiddenSize());
+        int d = config.numDirections();
+        float[][][] byKind = new float[config.numLayers() * d][ParameterKind.values().length][];
+        List<ParameterSpec> specs = config.parameterSpecs();
+        Parameter[] parameters = new Parameter[specs.size()];
+        for (int index = 0; index < specs.size(); index++) {
+            ParameterSpec spec = specs.get(index);
+            Tensor value = Tensor.zeros(spec.shape());
+            float[] v = TensorData.array(value);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) init.nextDouble(-bound, bound);
+            }
+            parameters[index] = new Parameter(value);
+            registerParameter(spec.name(), parameters[index]);
+            byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] = v;
+        }
+        this.weights = layerWeights(config, byKind);
+        this.panels = new ParameterDerived<>(parameters, this::layOutPanels);
+        this.forwardPass = new RecurrentForwardPass(this);
+        this.backwardPass = new RecurrentBackwardPass(this);
+    }
+
+    /** byKind[layer·D + direction][kind] as [layer][direction] weights. */
+    static LayerWeights[][] layerWeights(Config config, float[][][] byKind) {
+        int d = config.numDirections();
+        LayerWeights[][] layers = new LayerWeights[config.numLayers()][d];
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int dir = 0; dir < d; dir++) {
+                float[][] k = byKind[layer * d + dir];
+                layers[layer][dir] = new LayerWeights(k[0], k[1], k[2], k[3], k[4]);
+            }
+        }
+        return layers;
+    }
+
+    /**
+     * A new module of the kind {@code config} describes ({@link LSTM}, {@link GRU} or {@link RNN}),
+     * initialised from {@code seed}.
+     */
+    public static RNNBase create(Config config, long seed) {
+        Objects.requireNonNull(config, "config");
+        if (config instanceof LSTM.Config c) {
+            return new LSTM(c, seed);
+        }
+        if (config instanceof GRU.Config c) {
+            return new GRU(c, seed);
+        }
+        return new RNN((RNN.Config) config, seed);
+    }
+
+    /**
+     * The one recurrent module in {@code stateDict} (an LSTM, GRU or RNN, wherever its keys sit),
+     * its kind and configuration inferred from names and shapes: the gate count (4·H, 3·H or H
+     * rows) with weight_hh's (gates·H, H) shape deciding. An RNN loads with tanh (a state dict does
+     * not record the nonlinearity; see {@link RNN#withNonlinearity}).
+     *
+     * @throws IllegalArgumentException if there is none, several (the message lists their
+     *                                  prefixes), the kind cannot be told (the message names the
+     *                                  candidates), or a tensor's name or shape does not fit
+     */
+    public static RNNBase fromStateDict(Map<String, Tensor> stateDict) {
+        return fromStateDict(stateDict, ConfigInference.findPrefix(stateDict, null));
+    }
+
+    /** The recurrent module whose keys start with {@code prefix} (e.g. "encoder.rnn." or ""). */
+    public static RNNBase fromStateDict(Map<String, Tensor> stateDict, String prefix) {
+        Map<String, Tensor> own = ConfigInference.own(stateDict, prefix, null);
+        return withWeights(ConfigInference.infer(own), own);
+    }
+
+    /**
+     * The recurrent module in a model file: safetensors, {@code torch.save} (.pt/.pth, PyTorch ≥
+     * 1.6) or .npz, read without executing anything from the file (see {@link StateDicts}).
+     *
+     * @throws IOException              if the file cannot be read or is not a supported format
+     * @throws IllegalArgumentException as {@link #fromStateDict(Map)}
+     */
+    public static RNNBase load(Path file) throws IOException {
+        return fromStateDict(StateDicts.read(file).tensors());
+    }
+
+    /** The recurrent module under {@code prefix} in a model file. */
+    public static RNNBase load(Path file, String prefix) throws IOException {
+        return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /** Every prefix under which {@code stateDict} holds a recurrent module (any kind), sorted. */
+    public static List<String> prefixes(Map<String, Tensor> stateDict) {
+        return List.copyOf(ConfigInference.prefixes(stateDict.keySet()));
+    }
+
+    /** A module with {@code config}, holding exactly the parameters {@code own} (bare names). */
+    static RNNBase withWeights(Config config, Map<String, Tensor> own) {
+        RNNBase module = create(config, 0L);
+        module.loadStateDict(own, true);
+        return module;
+    }
+
+    /** A copy with the same weights and mode and another configuration (batchFirst, nonlinearity). */
+    RNNBase copyWith(Config other) {
+        RNNBase copy = create(other, 0L);
+        copy.loadStateDict(stateDict(), true);
+        if (!isTraining()) {
+            copy.eval();
+        }
+        return copy;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Mode mode() {
+        return config.mode();
+    }
+
+    /**
+     * A workspace for stepping this module from one thread without allocating; see
+     * {@link InferenceSession}. Any number of sessions may share this module.
+     *
+     * @param maxBatch the most streams one call will step
+     * @throws IllegalArgumentException for a bidirectional module (it needs the whole sequence)
+     */
+    public InferenceSession newSession(int maxBatch) {
+        return new InferenceSession(this, maxBatch);
+    }
+
+    /**
+     * Restarts the training-mode dropout stream from {@code seed} ({@code torch.manual_seed} for
+     * this module): the next forward passes draw the same masks as after any other call with the
+     * same seed. Masks take one {@code nextDouble()} per element of each non-last layer's
+     * (R, D·H_out) output, layer by layer (see {@link DropoutMath}).
+     */
+    public void manualSeed(long seed) {
+        synchronized (dropoutLock) {
+            dropoutRandom = new SplittableRandom(seed);
+        }
+    }
+
+    /** The forward pass; with a trace it also keeps what {@link RecurrentBackwardPass#backwardStack} needs. */
+    Result run(Tensor input, Tensor h0, Tensor c0, RecurrentTrace trace) {
+        Objects.requireNonNull(input, "input");
+        requireBothOrNeither(h0, c0);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException(mode().moduleName() + ": Expected input to be 2D or 3D, got "
+                    + input.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 3;
+        if (h0 != null) {
+            checkStateDims(batched, h0, c0);
+        }
+        checkInputSize(input);
+        // Everything below works on time-major (L, N, H_in).
+        Tensor timeMajor = !batched ? input.reshape(input.size(0), 1, input.size(1))
+                : config.batchFirst() ? input.transpose(0, 1) : input;
+        int steps = timeMajor.size(0);
+        int batch = timeMajor.size(1);
+        if (steps == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN, got input of shape "
+                    + input.shapeString());
+        }
+        if (batch == 0) {
+            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
+                    + input.shapeString());
+        }
+        int stateRows = stateRows();
+        float[] h = new float[stateRows * batch * config.outputSize()];
+        float[] c = cell.hasCellState() ? new float[stateRows * batch * config.hiddenSize()] : null;
+        if (h0 != null) {
+            checkHidden(h0, c0, batched ? batch : -1);
+            System.arraycopy(TensorData.array(h0), 0, h, 0, h.length);
+            if (c != null) {
+                System.arraycopy(TensorData.array(c0), 0, c, 0, c.length);
+            }
+        }
+        int[] batchSizes = new int[steps];
+        Arrays.fill(batchSizes, batch);
+        float[] out = forwardPass.forwardStack(TensorData.array(timeMajor), batchSizes, batch, h, c, trace);
+
+        int width = config.numDirections() * config.outputSize();
+        Tensor output = Tensor.of(out, steps, batch, width);
+        int[] hShape = batched ? new int[] {stateRows, batch, config.outputSize()}
+                : new int[] {stateRows, config.outputSize()};
+        int[] cShape = batched ? new int[] {stateRows, batch, config.hiddenSize()}
+                : new int[] {stateRows, config.hiddenSize()};
+        if (!batched) {
+            output = output.reshape(steps, width);
+        } else if (config.batchFirst()) {
+            output = output.transpose(0, 1);
+        }
+        return new Result(output, Tensor.of(h, hShape), c == null ? null : Tensor.of(c, cShape));
+    }
+
+    /**
+     * {@link #run} on the autograd tape: {@code loss.backward()} then fills every parameter's
+     * {@code grad()} and the gradients of input, h0 (and c0) where they require grad. Inside
+     * {@link Autograd#noGrad()} this is plain inference. c0 is null without a cell state.
+     */
+    VariableResult runVariables(Variable input, Variable h0, Variable c0) {
+        Objects.requireNonNull(input, "input");
+        Tensor h0Value = h0 == null ? null : h0.value();
+        Tensor c0Value = c0 == null ? null : c0.value();
+        if (!Autograd.isGradEnabled()) {
+            Result out = run(input.value(), h0Value, c0Value, null);
+            return new VariableResult(Variable.of(out.output()), Variable.of(out.hN()), constant(out.cN()));
+        }
+        RecurrentTrace trace = new RecurrentTrace();
+        Result out = run(input.value(), h0Value, c0Value, trace);
+        boolean batchFirst = input.dim() == 3 && config.batchFirst();
+        boolean cellState = cell.hasCellState();
+        Variable[] inputs = cellState ? new Variable[] {input, h0, c0} : new Variable[] {input, h0};
+        Tensor[] outputs = cellState ? new Tensor[] {out.output(), out.hN(), out.cN()}
+                : new Tensor[] {out.output(), out.hN()};
+        Tensor[] saved = savedForBackward(input.value(), h0Value, c0Value);
+        Variable[] v = Autograd.record(mode().moduleName(), inputs, saved, true, outputs, (dOut, dIn) -> {
+            float[] dOutput = dOut[0] == null ? null
+                    : batchFirst ? TensorData.array(dOut[0].transpose(0, 1)) : TensorData.array(dOut[0]);
+            float[] dh = dOut[1] == null ? new float[out.hN().numel()] : TensorData.array(dOut[1]).clone();
+            float[] dc = !cellState ? null
+                    : dOut[2] == null ? new float[out.cN().numel()] : TensorData.array(dOut[2]).clone();
+            float[] dx = dIn[0] == null ? null : new float[input.value().numel()];
+            backwardPass.backwardStack(trace, dOutput, dh, dc, dx);
+            if (dx != null) {
+                int[] shape = input.shape();
+                float[] dxCaller = batchFirst
+                        ? TensorData.array(Tensor.of(dx, shape[1], shape[0], shape[2]).transpose(0, 1)) : dx;
+                addInto(dxCaller, TensorData.array(dIn[0]));
+            }
+            if (dIn[1] != null) {
+                addInto(dh, TensorData.array(dIn[1]));
+            }
+            if (cellState && dIn[2] != null) {
+                addInto(dc, TensorData.array(dIn[2]));
+            }
+        });
+        return new VariableResult(v[0], v[1], cellState ? v[2] : null);
+    }
+
+    /**
+     * The forward pass over a packed batch of variable-length sequences, as PyTorch runs it: each
+     * sequence is read only up to its own length, the backward direction starts at each
+     * sequence's own last element, and hN (cN) hold each sequence's state at its true last step.
+     * h0 and c0 (D·numLayers, N, ·) are in the caller's batch order, as are hN and cN; batchFirst
+     * does not apply to packed input.
+     */
+    PackedResult runPacked(PackedSequence input, Tensor h0, Tensor c0, RecurrentTrace trace) {
+        Objects.requireNonNull(input, "input");
+        requireBothOrNeither(h0, c0);
+        Tensor data = input.data();
+        if (data.dim() != 2) {
+            throw new IllegalArgumentException("input must have 2 dimensions, got " + data.dim());
+        }
+        checkInputSize(data);
+        int batch = input.batchSize();
+        int stateRows = stateRows();
+        int projected = config.outputSize();
+        int hidden = config.hiddenSize();
+        float[] h = new float[stateRows * batch * projected];
+        float[] c = cell.hasCellState() ? new float[stateRows * batch * hidden] : null;
+        int[] sorted = input.sortedIndices();
+        if (h0 != null) {
+            checkStateDims(true, h0, c0);
+            checkHidden(h0, c0, batch);
+            permuteBatch(TensorData.array(h0), h, stateRows, batch, projected, sorted);
+            if (c != null) {
+                permuteBatch(TensorData.array(c0), c, stateRows, batch, hidden, sorted);
+            }
+        }
+        float[] out = forwardPass.forwardStack(TensorData.array(data), input.batchSizes(), batch, h, c, trace);
+        int[] unsorted = input.unsortedIndices();
+        float[] hN = new float[h.length];
+        permuteBatch(h, hN, stateRows, batch, projected, unsorted);
+        Tensor cN = null;
+        if (c != null) {
+            float[] cSorted = new float[c.length];
+            permuteBatch(c, cSorted, stateRows, batch, hidden, unsorted);
+            cN = Tensor.of(cSorted, stateRows, batch, hidden);
+        }
+        PackedSequence output = new PackedSequence(Tensor.of(out, data.size(0), config.numDirections() * projected),
+                input.batchSizes(), sorted, input.unsortedIndices());
+        return new PackedResult(output, Tensor.of(hN, stateRows, batch, projected), cN);
+    }
+
+    /**
+     * {@link #runPacked} on the autograd tape: gradients reach the packed data (and through
+     * {@link PackedVariable#pack} the padded input), h0 and c0, all in the caller's batch order.
+     */
+    PackedVariableResult runPackedVariables(PackedVariable input, Variable h0, Variable c0) {
+        Objects.requireNonNull(input, "input");
+        Tensor h0Value = h0 == null ? null : h0.value();
+        Tensor c0Value = c0 == null ? null : c0.value();
+        PackedSequence sequence = input.toPackedSequence();
+        if (!Autograd.isGradEnabled()) {
+            PackedResult out = runPacked(sequence, h0Value, c0Value, null);
+            return new PackedVariableResult(PackedVariable.of(out.output()), Variable.of(out.hN()),
+                    constant(out.cN()));
+        }
+        RecurrentTrace trace = new RecurrentTrace();
+        PackedResult out = runPacked(sequence, h0Value, c0Value, trace);
+        int stateRows = stateRows();
+        int batch = sequence.batchSize();
+        int[] sorted = sequence.sortedIndices();
+        int[] unsorted = sequence.unsortedIndices();
+        boolean cellState = cell.hasCellState();
+        Variable[] inputs = cellState ? new Variable[] {input.data(), h0, c0} : new Variable[] {input.data(), h0};
+        Tensor[] outputs = cellState ? new Tensor[] {out.output().data(), out.hN(), out.cN()}
+                : new Tensor[] {out.output().data(), out.hN()};
+        Tensor[] saved = savedForBackward(sequence.data(), h0Value, c0Value);
+        Variable[] v = Autograd.record(mode().moduleName(), inputs, saved, true, outputs, (dOut, dIn) -> {
+            float[] dh = new float[out.hN().numel()];
+            float[] dc = cellState ? new float[out.cN().numel()] : null;
+            if (dOut[1] != null) {
+                permuteBatch(TensorData.array(dOut[1]), dh, stateRows, batch, config.outputSize(), sorted);
+            }
+            if (cellState && dOut[2] != null) {
+                permuteBatch(TensorData.array(dOut[2]), dc, stateRows, batch, config.hiddenSize(), sorted);
+            }
+            float[] dx = dIn[0] == null ? null : new float[sequence.data().numel()];
+            backwardPass.backwardStack(trace, dOut[0] == null ? null : TensorData.array(dOut[0]), dh, dc, dx);
+            if (dx != null) {
+                addInto(dx, TensorData.array(dIn[0]));
+            }
+            if (dIn[1] != null) {
+                float[] dh0 = new float[dh.length];
+                permuteBatch(dh, dh0, stateRows, batch, config.outputSize(), unsorted);
+                addInto(dh0, TensorData.array(dIn[1]));
+            }
+            if (cellState && dIn[2] != null) {
+                float[] dc0 = new float[dc.length];
+                permuteBatch(dc, dc0, stateRows, batch, config.hiddenSize(), unsorted);
+                addInto(dc0, TensorData.array(dIn[2]));
+            }
+        });
+        PackedVariable output = new PackedVariable(v[0], out.output().batchSizes(), sorted, unsorted);
+        return new PackedVariableResult(output, v[1], cellState ? v[2] : null);
+    }
+
+    /**
+     * What the backward reads besides its trace: the input, h0, c0 (each may be null) and every
+     * weight. A change to any of them between forward and backward is refused (see
+     * {@link Autograd#record(String, Variable[], Tensor[], boolean, Tensor[], org.lstm4j.autograd.BackwardFunction)}).
+     */
+    private Tensor[] savedForBackward(Tensor input, Tensor h0, Tensor c0) {
+        List<Parameter> weights = parameters();
+        Tensor[] saved = new Tensor[3 + weights.size()];
+        saved[0] = input;
+        saved[1] = h0;
+        saved[2] = c0;
+        for (int k = 0; k < weights.size(); k++) {
+            saved[3 + k] = weights.get(k).data();
+        }
+        return saved;
+    }
+
+    /**
+     * The forward pass from {@code state}, returning the state after the last step, so a long
+     * sequence can be fed in chunks: any chunking gives the same outputs and final state as one
+     * call. Unidirectional modules only; input (L, N, H_in), (N, L, H_in) with batchFirst, or
+     * unbatched (L, H_in) with a state of one stream.
+     */
+    StatefulResult runFrom(Tensor input, RecurrentState state) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(state, "state");
+        String name = mode().moduleName();
+        if (config.bidirectional()) {
+            throw new IllegalArgumentException("forward(input, state) carries state forward in time and needs a"
+                    + " unidirectional " + name + "; a bidirectional " + name + " must see the whole sequence: use"
+                    + " forward(input)");
+        }
+        requireInferenceMode();
+        checkStateKind(state);
+        Tensor h = state.h();
+        Tensor c = state instanceof LSTMState s ? s.c() : null;
+        int layers = config.numLayers();
+        if (input.dim() == 2) {
+            checkState(state, 1);
+            Result out = run(input, h.reshape(layers, config.outputSize()),
+                    c == null ? null : c.reshape(layers, config.hiddenSize()), null);
+            return new StatefulResult(out.output(), stateOf(out.hN().reshape(layers, 1, config.outputSize()),
+                    out.cN() == null ? null : out.cN().reshape(layers, 1, config.hiddenSize())));
+        }
+        Result out = run(input, h, c, null);
+        return new StatefulResult(out.output(), stateOf(out.hN(), out.cN()));
+    }
+
+    /** One step in stream mode, leaving {@code state} alone: the output and a new state. */
+    StatefulResult stepFrom(Tensor x, RecurrentState state) {
+        RecurrentState next = Objects.requireNonNull(state, "state").copy();
+        Tensor y = new InferenceSession(this, next.batchSize()).step(x, next);
+        return new StatefulResult(y, next);
+    }
+
+    private static RecurrentState stateOf(Tensor h, Tensor c) {
+        return c == null ? new HiddenState(h) : new LSTMState(h, c);
+    }
+
+    /** Stream mode has no dropout: refuse training mode when dropout would apply. */
+    void requireInferenceMode() {
+        if (isTraining() && config.dropout() > 0 && config.numLayers() > 1) {
+            throw new IllegalStateException("stream mode is for inference: this " + mode().moduleName()
+                    + " is in training mode with dropout=" + config.dropout() + "; call eval() first");
+        }
+    }
+
+    /** Throws unless {@code state} is this mode's kind of state (LSTMState for an LSTM, else HiddenState). */
+    void checkStateKind(RecurrentState state) {
+        if ((state instanceof LSTMState) != cell.hasCellState()) {
+            String module = (mode() == Mode.GRU ? "a " : "an ") + mode().moduleName();
+            throw new IllegalArgumentException(cell.hasCellState()
+                    ? "Expected an LSTMState (h, c) for " + module + ", got a HiddenState (h only)"
+                    : "Expected a HiddenState (h only) for " + module + ", got an LSTMState (h, c)");
+        }
+    }
+
+    /** Checks that {@code state} fits this module with {@code batch} streams, saying expected vs got. */
+    void checkState(RecurrentState state, int batch) {
+        checkStateKind(state);
+        int[] expectedH = {config.numLayers(), batch, config.outputSize()};
+        int[] expectedC = {config.numLayers(), batch, config.hiddenSize()};
+        if (state instanceof LSTMState s) {
+            if (!Arrays.equals(s.h().shape(), expectedH) || !Arrays.equals(s.c().shape(), expectedC)) {
+                throw new IllegalArgumentException("Expected state h " + tupleString(expectedH) + " and c "
+                        + tupleString(expectedC) + ", got h " + s.h().shapeString() + " and c " + s.c().shapeString());
+            }
+        } else if (!Arrays.equals(state.h().shape(), expectedH)) {
+            throw new IllegalArgumentException("Expected state h " + tupleString(expectedH) + ", got h "
+                    + state.h().shapeString());
+        }
+    }
+
+    /** weights[layer][direction]: every cell's parameters, views of the registered ones (read-only use). */
+    LayerWeights[][] weights() {
+        return weights;
+    }
+
+    CellMath cell() {
+        return cell;
+    }
+
+    MatrixKernels kernels() {
+        return kernels;
+    }
+
+    PointwiseKernels pointwise() {
+        return pointwise;
+    }
+
+    /**
+     * The weights in panels for {@link #kernels()}, laid out again first if any parameter's
+     * {@link Parameter#version()} moved since the last time (an optimizer step, a state-dict load,
+     * a write through a parameter's tensor).
+     */
+    LayerPanels[][] panels() {
+        return panels.get();
+    }
+
+    private LayerPanels[][] layOutPanels() {
+        LayerPanels[][] layers = new LayerPanels[config.numLayers()][config.numDirections()];
+        for (int layer = 0; layer < layers.length; layer++) {
+            for (int dir = 0; dir < layers[layer].length; dir++) {
+                LayerWeights w = weights[layer][dir];
+                layers[layer][dir] = LayerPanels.of(kernels, cell, config.hiddenSize(), config.layerInputSize(layer),
+                        config.outputSize(), w.wIh(), w.wHh(), w.wHr(), w.bIh(), w.bHh());
+            }
+        }
+        return layers;
+    }
+
+    /** The lock to hold while drawing from {@link #dropoutRandom()}. */
+    Object dropoutLock() {
+        return dropoutLock;
+    }
+
+    /** The training-mode dropout stream: use it only while holding {@link #dropoutLock()}. */
+    SplittableRandom dropoutRandom() {
+        return dropoutRandom;
+    }
+
+    /** D·numLayers: rows of h0, hN (and c0, cN). */
+    int stateRows() {
+        return config.numDirections() * config.numLayers();
+    }
+
+    private static Variable constant(Tensor t) {
+        return t == null ? null : Variable.of(t);
+    }
+
+    /** dst[s, k, :] = src[s, order[k], :] for every state row s; a plain copy when order is null. */
+    private static void permuteBatch(float[] src, float[] dst, int stateRows, int batch, int width, int[] order) {
+        if (order == null) {
+            System.arraycopy(src, 0, dst, 0, dst.length);
+            return;
+        }
+        for (int s = 0; s < stateRows; s++) {
+            for (int k = 0; k < batch; k++) {
+                System.arraycopy(src, (s * batch + order[k]) * width, dst, (s * batch + k) * width, width);
+            }
+        }
+    }
+
+    private static void addInto(float[] src, float[] dst) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    /** PyTorch's {@code check_input}: the last dimension is input_size. */
+    private void checkInputSize(Tensor input) {
+        if (input.size(-1) != config.inputSize()) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected "
+                    + config.inputSize() + ", got " + input.size(-1));
+        }
+    }
+
+    /** An LSTM's hx is the pair (h0, c0): both given or neither. */
+    private void requireBothOrNeither(Tensor h0, Tensor c0) {
+        if (!cell.hasCellState()) {
+            return;
+        }
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("h0 and c0 must be given together (PyTorch's hx is a tuple (h_0, c_0)),"
+                    + " got h0 " + (h0 == null ? "null" : h0.shapeString()) + " and c0 "
+                    + (c0 == null ? "null" : c0.shapeString()));
+        }
+    }
+
+    /** PyTorch's forward: batched input needs 3-D states, unbatched 2-D, worded per mode. */
+    private void checkStateDims(boolean batched, Tensor h0, Tensor c0) {
+        int expected = batched ? 3 : 2;
+        String which = batched ? "For batched 3-D input, " : "For unbatched 2-D input, ";
+        if (cell.hasCellState()) {
+            if (h0.dim() != expected || c0.dim() != expected) {
+                throw new IllegalArgumentException(which + "hx and cx should also be " + expected + "-D but got ("
+                        + h0.dim() + "-D, " + c0.dim() + "-D) tensors");
+            }
+        } else if (h0.dim() != expected) {
+            throw new IllegalArgumentException(which + "hx should also be " + expected + "-D but got " + h0.dim()
+                    + "-D tensor");
+        }
+    }
+
+    /**
+     * PyTorch's {@code check_forward_args}: hidden (LSTM: hidden[0] and hidden[1]) of the expected
+     * size; {@code batch} is -1 for unbatched (2-D) states.
+     */
+    private void checkHidden(Tensor h0, Tensor c0, int batch) {
+        int stateRows = stateRows();
+        int[] expectedH = batch < 0 ? new int[] {stateRows, config.outputSize()}
+                : new int[] {stateRows, batch, config.outputSize()};
+        if (!cell.hasCellState()) {
+            checkHiddenSize(h0, expectedH, "hidden");
+            return;
+        }
+        int[] expectedC = batch < 0 ? new int[] {stateRows, config.hiddenSize()}
+                : new int[] {stateRows, batch, config.hiddenSize()};
+        checkHiddenSize(h0, expectedH, "hidden[0]");
+        checkHiddenSize(c0, expectedC, "hidden[1]");
+    }
+
+    private static void checkHiddenSize(Tensor hx, int[] expected, String which) {
+        if (!Arrays.equals(hx.shape(), expected)) {
+            throw new IllegalArgumentException("Expected " + which + " size " + tupleString(expected) + ", got "
+                    + hx.shapeString());
+        }
+    }
+
+    /** Formats a shape as Python prints a tuple: (2, 3, 20). */
+    static String tupleString(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** PyTorch's repr: {@code GRU(10, 20, num_layers=2, batch_first=True)}, arguments in {@code extra_repr}'s order. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(mode().moduleName()).append('(').append(config.inputSize()).append(", ")
+                .append(config.hiddenSize());
+        if (config.projSize() != 0) {
+            sb.append(", proj_size=").append(config.projSize());
+        }
+        if (config.numLayers() != 1) {
+            sb.append(", num_layers=").append(config.numLayers());
+        }
+        if (!config.bias()) {
+            sb.append(", bias=False");
+        }
+        if (config.batchFirst()) {
+            sb.append(", batch_first=True");
+        }
+        if (config.dropout() != 0) {
+            sb.append(", dropout=").append(config.dropout());
+        }
+        if (config.bidirectional()) {
+            sb.append(", bidirectional=True");
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,243 @@
+package org.lstm4j.nn;
+
+import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.Parallel;
+import org.lstm4j.kernels.PointwiseKernels;
+import org.lstm4j.math.CellMath;
+import org.lstm4j.math.DropoutMath;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.math.RecurrentMath;
+import org.lstm4j.nn.RNNBase.Config;
+
+/**
+ * The forward pass of an {@link RNNBase} (any mode) over time-major rows, padded or packed:
+ * layer after layer, each direction's input projection and recurrence ({@link RecurrentMath}, the
+ * module's cell) split across {@link Parallel}'s threads where the work pays for it, dropout
+ * between layers in training mode, and, for training, a {@link RecurrentTrace} of what
+ * {@link RecurrentBackwardPass} needs.
+ */
+final class RecurrentForwardPass {
+
+    /**
+     * Least work (multiply-adds) worth handing to a worker thread: well above the cost of waking
+     * one (tens of microseconds), so small calls such as a batch-1 step stay on the caller.
+     */
+    static final long PART_FMAS = 1L << 21;
+    /**
+     * Least work per time step (multiply-adds) for splitting hidden units across threads, which
+     * meet once per step (about a microsecond).
+     */
+    private static final long STEP_PART_FMAS = 1L << 17;
+    /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
+    static final int MIN_SEQUENCES_PER_PART = 4;
+
+    private final RNNBase module;
+    private final Config config;
+    private final CellMath cell;
+    private final MatrixKernels kernels;
+    private final PointwiseKernels pointwise;
+
+    RecurrentForwardPass(RNNBase module) {
+        this.module = module;
+        this.config = module.config();
+        this.cell = module.cell();
+        this.kernels = module.kernels();
+        this.pointwise = module.pointwise();
+    }
+
+    /**
+     * True when a step of {@code batch} sequences runs split by hidden units across threads
+     * ({@link RecurrentMath#layerForwardUnits}): too few sequences to split them, a step big enough
+     * to pay for meeting once per step, and no projection.
+     */
+    static boolean splitsHiddenUnits(Config config, int batch) {
+        return config.projSize() == 0 && Parallel.threads() > 1 && Parallel.parts(batch, MIN_SEQUENCES_PER_PART) == 1
+                && (long) batch * config.gateSize() * config.hiddenSize() >= STEP_PART_FMAS;
+    }
+
+    /**
+     * The whole stack over time-major rows: a padded batch ({@code batchSizes} all N) or a packed
+     * one (see {@link RecurrentMath}). Given a trace, it also fills it with what
+     * {@link RecurrentBackwardPass#backwardStack} needs. Without one it is the allocation-light
+     * inference path: per-direction buffers of one step's size reused by every layer (an (R, G·H)
+     * gates buffer only where the projection is hoisted), dropout in place.
+     *
+     * @param x          (R, H_in) input rows, step after step
+     * @param batchSizes live rows per step, non-increasing, batchSizes[0] == batch
+     * @param h          (D·numLayers, N, H_out) in: h_0; out: h_n
+     * @param c          (D·numLayers, N, H_cell) in: c_0; out: c_n; null without a cell state
+     * @param trace      filled for the backward pass, or null for inference
+     * @return (R, D·H_out) the last layer's h_t for every row
+     */
+    float[] forwardStack(float[] x, int[] batchSizes, int batch, float[] h, float[] c, RecurrentTrace trace) {
+        int[] stepOffsets = RecurrentMath.stepOffsets(batchSizes);
+        int rows = stepOffsets[batchSizes.length - 1] + batchSizes[batchSizes.length - 1];
+        int hidden = config.hiddenSize();
+        int gateSize = config.gateSize();
+        int projected = config.outputSize();
+        int directions = config.numDirections();
+        int width = directions * projected;
+        if (trace != null) {
+            trace.start(config, batchSizes, batch, rows, h, c);
+        }
+        LayerPanels[][] panels = module.panels();
+        DirectionPass pass = new DirectionPass(batchSizes, stepOffsets, batch, rows, width, h, c, trace);
+        // Both directions at once, one per thread, when each is worth a thread; they share only the
+        // layer input (read) and output (disjoint columns). Each then runs on its thread alone.
+        boolean concurrentDirections = directions == 2 && Parallel.threads() > 1;
+        DirectionScratch[] scratch = new DirectionScratch[concurrentDirections ? 2 : 1];
+        for (int i = 0; i < scratch.length; i++) {
+            scratch[i] = new DirectionScratch(trace == null ? new float[batch * gateSize] : null,
+                    cell.separateRecurrentGates() ? new float[batch * gateSize] : null,
+                    new float[batch * projected], c == null ? null : new float[batch * hidden],
+                    config.projSize() > 0 ? new float[batch * hidden] : null);
+        }
+        float[] layerInput = x;
+        float[] layerOutput = null;
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            layerOutput = new float[rows * width]; // (R, D·H_out)
+            if (trace != null) {
+                trace.layerInputs[layer] = layerInput;
+            }
+            int l = layer;
+            float[] in = layerInput;
+            float[] out = layerOutput;
+            if (concurrentDirections && (long) rows * gateSize * (config.layerInputSize(layer) + projected) >= PART_FMAS) {
+                Parallel.run(2, dir -> pass.run(l, dir, panels[l][dir], in, out, scratch[dir], false));
+            } else {
+                for (int dir = 0; dir < directions; dir++) {
+                    pass.run(layer, dir, panels[layer][dir], in, out, scratch[0], true);
+                }
+            }
+            boolean last = layer == config.numLayers() - 1;
+            if (trace != null) {
+                trace.layerOutputs[layer] = layerOutput;
+            }
+            if (!last && module.isTraining() && config.dropout() > 0) {
+                if (trace == null) {
+                    synchronized (module.dropoutLock()) {
+                        DropoutMath.applyInPlace(module.dropoutRandom(), config.dropout(), layerOutput);
+                    }
+                } else {
+                    float[] mask = trace.dropoutMasks[layer] = new float[layerOutput.length];
+                    synchronized (module.dropoutLock()) {
+                        DropoutMath.sampleMask(module.dropoutRandom(), config.dropout(), mask);
+                    }
+                    float[] dropped = new float[layerOutput.length];
+                    DropoutMath.dropoutForward(dropped.length, layerOutput, mask, dropped);
+                    layerOutput = dropped;
+                }
+            }
+            layerInput = layerOutput;
+        }
+        return layerOutput;
+    }
+
+    /**
+     * Per-direction working buffers of {@link #forwardStack}: gates (N, G·H) of the running step
+     * (null when tracing, which keeps (R, G·H) per cell), recurrentGates (N, G·H) for a cell that
+     * keeps h·W_hhᵀ + b_hh apart (else null), h (N, P) and c (N, H, null without a cell state) of
+     * the running step, hCell (N, H) before the projection (null without projections).
+     */
+    private record DirectionScratch(float[] gates, float[] recurrentGates, float[] h, float[] c, float[] hCell) {
+    }
+
+    /** One {@link #forwardStack} call's shapes and state, for running one layer's direction at a time. */
+    private final class DirectionPass {
+        private final int[] batchSizes;
+        private final int[] stepOffsets;
+        private final int batch;
+        private final int rows;
+        private final int width;
+        /** (D·numLayers, N, H_out) and (D·numLayers, N, H_cell) or null: in h_0, c_0; out h_n, c_n. */
+        private final float[] h;
+        private final float[] c;
+        private final RecurrentTrace trace;
+
+        DirectionPass(int[] batchSizes, int[] stepOffsets, int batch, int rows, int width, float[] h, float[] c,
+                      RecurrentTrace trace) {
+            this.batchSizes = batchSizes;
+            this.stepOffsets = stepOffsets;
+            this.batch = batch;
+            this.rows = rows;
+            this.width = width;
+            this.h = h;
+            this.c = c;
+            this.trace = trace;
+        }
+
+        /**
+         * Runs direction {@code dir} of {@code layer} over in (R, I) into its columns of out
+         * (R, D·H_out), and leaves its final h (and c) in {@link #h} (and {@link #c}). With
+         * {@code mayFork} it splits the work across {@link Parallel}'s threads: by hidden units
+         * for a few sequences, else by rows (input projection) and sequences (recurrence).
+         */
+        void run(int layer, int dir, LayerPanels p, float[] in, float[] out, DirectionScratch scratch, boolean mayFork) {
+            int hidden = config.hiddenSize();
+            int gateSize = config.gateSize();
+            int projected = config.outputSize();
+            int state = layer * config.numDirections() + dir;
+            float[] hState = scratch.h();
+            float[] cState = scratch.c();
+            System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
+            if (cState != null) {
+                System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
+            }
+            float[] gates = scratch.gates();
+            float[] saved = null;
+            float[] hCellAll = null;
+            if (trace != null) {
+                gates = trace.gates[layer][dir] = new float[rows * gateSize];
+                saved = !cell.savesRows() ? null : (trace.saved[layer][dir] = new float[rows * hidden]);
+                hCellAll = p.wHr() == null ? null : (trace.hCellAll[layer][dir] = new float[rows * hidden]);
+            }
+            float[] g = gates;
+            float[] savedRows = saved;
+            float[] hCellRows = hCellAll;
+            float[] recurrentGates = scratch.recurrentGates();
+            boolean reverse = dir == 1;
+            int outOffset = reverse ? projected : 0;
+            int slices = p.wHh().unitSlices();
+            boolean worthSplitting = mayFork && (long) rows * gateSize * projected >= PART_FMAS;
+            if (mayFork && splitsHiddenUnits(config, batch)) {
+                // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
+                // W_hh stay in its core's cache), meeting after every step.
+                float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
+                float[] rowGates = trace != null ? g : new float[rows * gateSize]; // (R, G·H)
+                Parallel.runTogether(Parallel.parts(slices, 1), (part, parts, barrier) ->
+                        RecurrentMath.layerForwardUnits(kernels, pointwise, cell, p, batchSizes, stepOffsets, reverse,
+                                Parallel.from(slices, parts, part), Parallel.from(slices, parts, part + 1), barrier,
+                                in, rowGates, recurrentGates, hState, hSpare, cState, out, outOffset, width,
+                                savedRows));
+            } else {
+                // Sequences never read each other's state: each thread owns a slice of them. With
+                // enough sequences per slice each step projects its own rows of x just before its
+                // recurrent product (the gates stay in cache); else the projection is hoisted out
+                // of the time loop, split by rows.
+                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
+                boolean perStep = (batchParts > 1 || !mayFork) && batch / batchParts >= MIN_SEQUENCES_PER_PART;
+                if (!perStep) {
+                    float[] hoisted = trace != null ? g : new float[rows * gateSize]; // (R, G·H)
+                    int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
+                            / ((long) gateSize * config.layerInputSize(layer))) + 1);
+                    Parallel.run(inputParts, part -> RecurrentMath.inputProjection(kernels,
+                            Parallel.from(rows, inputParts, part), Parallel.from(rows, inputParts, part + 1), in, p,
+                            hoisted));
+                    RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, batchSizes, stepOffsets, reverse,
+                            0, batch, null, hoisted, true, recurrentGates, hState, cState, out, outOffset, width,
+                            savedRows, hCellRows, scratch.hCell());
+                } else {
+                    boolean byRow = trace != null;
+                    Parallel.run(batchParts, part -> RecurrentMath.recurrenceForward(kernels, pointwise, cell, p,
+                            batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                            Parallel.from(batch, batchParts, part + 1), in, g, byRow, recurrentGates, hState, cState,
+                            out, outOffset, width, savedRows, hCellRows, scratch.hCell()));
+                }
+            }
+            System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
+            if (cState != null) {
+                System.arraycopy(cState, 0, c, state * batch * hidden, cState.length);
+            }
+        }
+    }
+}
