@@ -72,6 +72,7 @@ public final class GRU extends HiddenStateRNN {
             super(inputSize, hiddenSize);
         }
 
+        @Override
         public GRU build() {
             return new GRU(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional),
                     seedOrRandom());

@@ -125,6 +125,7 @@ public final class LSTM extends RNNBase {
             return this;
         }
 
+        @Override
         public LSTM build() {
             return new LSTM(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional,
                     projSize), seedOrRandom());

@@ -93,6 +93,7 @@ public final class RNN extends HiddenStateRNN {
             return this;
         }
 
+        @Override
         public RNN build() {
             return new RNN(new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, dropout,
                     bidirectional), seedOrRandom());

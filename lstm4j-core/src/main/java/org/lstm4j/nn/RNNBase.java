@@ -317,6 +317,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
             return self();
         }
 
+        /** The module these arguments describe: an {@link LSTM}, {@link GRU} or {@link RNN}. */
+        public abstract RNNBase build();
+
         long seedOrRandom() {
             return seed != null ? seed : new SplittableRandom().nextLong();
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.tensor.Tensor;
@@ -17,7 +18,8 @@ import org.lstm4j.tensor.Tensor;
  * Forward passes big enough to be split across {@link Parallel}'s worker threads: each sequence
  * of the batch gets exactly (bit for bit) what it gets alone (a batch of one never leaves the
  * calling thread), so results do not depend on the thread count; and many threads calling one
- * shared LSTM each get the single-threaded result.
+ * shared LSTM each get the single-threaded result. GRU and RNN (whose gate counts 3 and 1 lay out
+ * panels differently) run the same splits.
  */
 class ParallelForwardTest {
 
@@ -181,6 +183,79 @@ class ParallelForwardTest {
             }
             assertThat(state.h()).as("hN of sequence " + b).isEqualTo(sequence(out.hN(), b));
             assertThat(state.c()).as("cN of sequence " + b).isEqualTo(sequence(out.cN(), b));
+        }
+    }
+    /** A GRU or RNN (mode GRU, RNN_TANH or RNN_RELU) in evaluation mode. */
+    private static HiddenStateRNN hiddenStateRnn(String mode, int hidden, int layers, boolean bidirectional, long seed) {
+        RNNBase.Config config = RNNBase.Config.of(RNNBase.Mode.valueOf(mode), INPUT, hidden, layers, true, false, 0.0,
+                bidirectional, 0);
+        HiddenStateRNN rnn = (HiddenStateRNN) RNNBase.create(config, seed);
+        rnn.eval();
+        return rnn;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"GRU, false", "GRU, true", "RNN_TANH, true", "RNN_RELU, false"})
+    void eachSequenceOfASplitGruOrRnnBatchEqualsItsOwnForwardBitForBit(String mode, boolean bidirectional) {
+        HiddenStateRNN rnn = hiddenStateRnn(mode, HIDDEN, 2, bidirectional, 11);
+        Tensor input = Tensor.randn(3, STEPS, BATCH, INPUT);
+        Tensor h0 = Tensor.randn(4, rnn.config().numDirections() * 2, BATCH, HIDDEN);
+        HiddenStateRNN.Output all = rnn.forward(input, h0);
+        for (int b = 0; b < BATCH; b++) {
+            HiddenStateRNN.Output one = rnn.forward(sequence(input, b), sequence(h0, b));
+            assertThat(one.output()).as("output of sequence " + b).isEqualTo(sequence(all.output(), b));
+            assertThat(one.hN()).as("hN of sequence " + b).isEqualTo(sequence(all.hN(), b));
+        }
+    }
+
+    /**
+     * As {@link #aHiddenUnitSplitForwardEqualsSteppingAndTheUnsplitBatchBitForBit} for a GRU (a
+     * slice is three panels: four blocks of hidden units of r, z and n) and an RNN (a slice is one
+     * panel of four blocks).
+     */
+    @ParameterizedTest
+    @CsvSource({"GRU, 256", "GRU, 200", "RNN_TANH, 256", "RNN_RELU, 200"})
+    void aHiddenUnitSplitGruOrRnnForwardEqualsSteppingAndTheUnsplitBatchBitForBit(String mode, int hidden) {
+        HiddenStateRNN rnn = hiddenStateRnn(mode, hidden, 2, false, 13);
+        int steps = 20;
+        int batch = 8;
+        Tensor inputs = Tensor.randn(6, steps, batch, INPUT);
+        Tensor input = sequence(inputs, 3);
+        HiddenStateRNN.StatefulOutput full = rnn.forward(input, rnn.zeroState(1));
+        HiddenStateRNN.Output unsplit = rnn.forward(inputs);
+        assertThat(full.output()).isEqualTo(sequence(unsplit.output(), 3));
+        assertThat(full.state().h()).isEqualTo(sequence(unsplit.hN(), 3));
+        InferenceSession session = rnn.newSession(1);
+        HiddenState state = rnn.zeroState(1);
+        for (int t = 0; t < steps; t++) {
+            Tensor y = session.step(input.narrow(0, t, 1).reshape(1, INPUT), state);
+            assertThat(y).as("step " + t).isEqualTo(full.output().narrow(0, t, 1).reshape(1, hidden));
+        }
+        assertThat(state).isEqualTo(full.state());
+    }
+
+    /** The hidden-unit split on a packed GRU or RNN batch: sequences drop out while the others go on. */
+    @ParameterizedTest
+    @ValueSource(strings = {"GRU", "RNN_RELU"})
+    void aHiddenUnitSplitPackedGruOrRnnForwardEqualsSteppingEachSequence(String mode) {
+        int hidden = 256;
+        HiddenStateRNN rnn = hiddenStateRnn(mode, hidden, 2, false, 17);
+        int[] lengths = {20, 13, 6};
+        List<Tensor> sequences = new ArrayList<>();
+        for (int b = 0; b < lengths.length; b++) {
+            sequences.add(Tensor.randn(20 + b, lengths[b], INPUT));
+        }
+        HiddenStateRNN.PackedOutput out = rnn.forward(org.lstm4j.nn.utils.Rnn.packSequence(sequences, true), null);
+        Tensor padded = org.lstm4j.nn.utils.Rnn.padPackedSequence(out.output(), false, 0f, null).padded();
+        for (int b = 0; b < lengths.length; b++) {
+            InferenceSession session = rnn.newSession(1);
+            HiddenState state = rnn.zeroState(1);
+            for (int t = 0; t < lengths[b]; t++) {
+                Tensor y = session.step(sequences.get(b).narrow(0, t, 1), state);
+                assertThat(y).as("sequence %d step %d", b, t).isEqualTo(padded.narrow(0, t, 1).narrow(1, b, 1)
+                        .reshape(1, hidden));
+            }
+            assertThat(state.h()).as("hN of sequence " + b).isEqualTo(sequence(out.hN(), b));
         }
     }
 }

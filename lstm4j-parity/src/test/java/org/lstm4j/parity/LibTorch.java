@@ -5,11 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.recurrent.RNN.Activation;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.lstm4j.nn.HiddenStateRNN;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.LSTMCell;
+import org.lstm4j.nn.RNNBase;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -24,8 +27,10 @@ import org.lstm4j.tensor.Tensor;
  * composition in {@code LibTorchReferenceTest}). On CPU, libtorch runs float32 LSTMs without
  * projections through oneDNN and those with projections through its native kernels (it logs a
  * one-time warning saying so); both are the real {@code torch.nn.LSTM} code paths.
- * {@link #lstmCell} has no libtorch op reachable from DJL, so it is composed from libtorch's
- * matmul, sigmoid and tanh.
+ * {@link #hiddenStateRnn} calls {@code torch::gru} and {@code torch::rnn_tanh} /
+ * {@code torch::rnn_relu} with the same flat weight list, the ops behind {@code torch.nn.GRU} and
+ * {@code torch.nn.RNN}. {@link #lstmCell} has no libtorch op reachable from DJL, so it is composed
+ * from libtorch's matmul, sigmoid and tanh.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -80,9 +85,9 @@ public final class LibTorch implements AutoCloseable, AfterAllCallback {
     }
 
     /** PyTorch's {@code _flat_weights}, taken from {@code stateDict} in the order of {@code config.parameterSpecs()}. */
-    public static NDList flatWeights(NDManager owner, LSTM.Config config, Map<String, Tensor> stateDict) {
+    public static NDList flatWeights(NDManager owner, RNNBase.Config config, Map<String, Tensor> stateDict) {
         NDList params = new NDList();
-        for (LSTM.ParameterSpec spec : config.parameterSpecs()) {
+        for (RNNBase.ParameterSpec spec : config.parameterSpecs()) {
             Tensor value = stateDict.get(spec.name());
             if (value == null) {
                 throw new IllegalArgumentException("state dict has no " + spec.name() + ", keys: " + stateDict.keySet());
@@ -139,6 +144,52 @@ public final class LibTorch implements AutoCloseable, AfterAllCallback {
                 cN = cN.squeeze(1);
             }
             return new LSTM.Output(toTensor(output), toTensor(hN), toTensor(cN));
+        }
+    }
+
+    /**
+     * {@code torch::gru}, {@code torch::rnn_tanh} or {@code torch::rnn_relu} (by {@code config}'s
+     * mode) on batched input: (L, N, H_in), or (N, L, H_in) with batchFirst; h0 (D·numLayers, N,
+     * H_out) is required here.
+     *
+     * @return output, h_n, as libtorch returns them
+     */
+    public static NDList hiddenStateRnn(NDArray input, NDArray h0, NDList flatWeights, RNNBase.Config config,
+                                        boolean train) {
+        return switch (config.mode()) {
+            case GRU -> input.getNDArrayInternal().gru(input, h0, flatWeights, config.bias(), config.numLayers(),
+                    config.dropout(), train, config.bidirectional(), config.batchFirst());
+            case RNN_TANH, RNN_RELU -> input.getNDArrayInternal().rnn(input, h0, flatWeights, config.bias(),
+                    config.numLayers(), config.mode() == RNNBase.Mode.RNN_RELU ? Activation.RELU : Activation.TANH,
+                    config.dropout(), train, config.bidirectional(), config.batchFirst());
+            case LSTM -> throw new IllegalArgumentException("an LSTM's state is (h, c): use lstm(...)");
+        };
+    }
+
+    /**
+     * libtorch's GRU or RNN on lstm4j tensors, with the Python module's conveniences: h0 may be
+     * null (zeros), and unbatched (L, H_in) input runs as a batch of one and is squeezed back.
+     */
+    public HiddenStateRNN.Output hiddenStateRnn(RNNBase.Config config, Map<String, Tensor> stateDict, Tensor input,
+                                               Tensor h0, boolean train) {
+        boolean batched = input.dim() == 3;
+        int batch = !batched ? 1 : config.batchFirst() ? input.size(0) : input.size(1);
+        int stateRows = config.numDirections() * config.numLayers();
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = toNd(m, input);
+            NDArray h = h0 == null ? m.zeros(new Shape(stateRows, batch, config.outputSize()))
+                    : toNd(m, h0).reshape(stateRows, batch, config.outputSize());
+            if (!batched) {
+                x = x.expandDims(config.batchFirst() ? 0 : 1);
+            }
+            NDList out = hiddenStateRnn(x, h, flatWeights(m, config, stateDict), config, train);
+            NDArray output = out.get(0);
+            NDArray hN = out.get(1);
+            if (!batched) {
+                output = output.squeeze(config.batchFirst() ? 0 : 1);
+                hN = hN.squeeze(1);
+            }
+            return new HiddenStateRNN.Output(toTensor(output), toTensor(hN));
         }
     }
 

@@ -25,35 +25,39 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.math.DropoutMath;
+import org.lstm4j.nn.HiddenStateRNN;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
+import org.lstm4j.nn.RNNBase;
+import org.lstm4j.nn.RNNBase.Mode;
 import org.lstm4j.parity.LibTorch;
 import org.lstm4j.tensor.Tensor;
 
 /**
- * LSTM gradients against libtorch's autograd: for each of 48 seeded configurations spanning
- * every option (layers, bidirectional, proj_size, bias, batch_first, dropout in training mode,
- * given or zero h0/c0, packed variable-length batches, unbatched input), the loss
- * L = Σ output·R1 + Σ h_n·R2 + Σ c_n·R3 with random R is differentiated by lstm4j
- * ({@code loss.backward()}) and by libtorch ({@code GradientCollector.backward} through
- * {@code torch::lstm}); every parameter's gradient and those of the input, h0 and c0 must agree
- * to 1e-4 of the gradient's largest magnitude.
+ * LSTM, GRU and RNN (tanh, relu) gradients against libtorch's autograd: for each of 48 seeded LSTM
+ * configurations and 16 per other mode, spanning every option (layers, bidirectional, proj_size,
+ * bias, batch_first, dropout in training mode, given or zero h0/c0, packed variable-length
+ * batches, unbatched input), the loss L = Σ output·R1 + Σ h_n·R2 (+ Σ c_n·R3 for an LSTM) with
+ * random R is differentiated by lstm4j ({@code loss.backward()}) and by libtorch
+ * ({@code GradientCollector.backward} through {@code torch::lstm}, {@code torch::gru},
+ * {@code torch::rnn_tanh}, {@code torch::rnn_relu}); every parameter's gradient and those of the
+ * input, h0 and c0 must agree to 1e-4 of the gradient's largest magnitude.
  *
  * <p>How the reference is built, where {@code torch::lstm} alone cannot express the case:
  * <ul>
  *   <li>Dropout: libtorch's masks come from its own generator, so the stack is composed from
- *       one-layer {@code torch::lstm} calls with lstm4j's masks multiplied in between (a libtorch
+ *       one-layer libtorch calls with lstm4j's masks multiplied in between (a libtorch
  *       {@code mul}, so libtorch differentiates through it). The masks are regenerated from the
- *       seed given to {@link LSTM#manualSeed} by the documented draw order
+ *       seed given to {@link RNNBase#manualSeed} by the documented draw order
  *       ({@link DropoutMath#sampleMask}, layer by layer): if lstm4j drew or applied them
  *       differently the gradients would not match.</li>
- *   <li>Packed batches: DJL does not expose the packed {@code torch::lstm} overload, so each
+ *   <li>Packed batches: DJL does not expose the packed overloads, so each
  *       sequence runs on its own over its true length (what packing means) and the gradients
  *       of the shared weights accumulate across the runs.</li>
  *   <li>batch_first: the reference transposes the input with a libtorch op and runs time-major.</li>
  * </ul>
  */
-class LSTMGradientParityTest {
+class RecurrentGradientParityTest {
 
     static final double TOLERANCE = 1e-4;
     private static final long DROPOUT_SEED = 4242;
@@ -72,46 +76,62 @@ class LSTMGradientParityTest {
     }
 
     /** One configuration; lengths is null unless packed. */
-    record Case(int index, LSTM.Config config, int steps, int batch, boolean givenStates, int[] lengths,
+    record Case(int index, RNNBase.Config config, int steps, int batch, boolean givenStates, int[] lengths,
                 boolean unbatched) {
         @Override
         public String toString() {
-            return String.format("#%d L=%d N=%d %s%s%s%s", index, steps, batch, new LSTM(config, 0),
-                    givenStates ? " h0/c0" : "", lengths != null ? " packed" + Arrays.toString(lengths) : "",
-                    unbatched ? " unbatched" : "");
+            return String.format("#%d L=%d N=%d %s%s%s%s%s", index, steps, batch, RNNBase.create(config, 0),
+                    config.mode() == Mode.RNN_RELU ? " relu" : "",
+                    givenStates ? (config.mode().hasCellState() ? " h0/c0" : " h0") : "",
+                    lengths != null ? " packed" + Arrays.toString(lengths) : "", unbatched ? " unbatched" : "");
         }
     }
 
+    /** 48 LSTM configurations (seeds 1000+), then 16 per GRU, RNN_TANH, RNN_RELU (no proj_size). */
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
         for (int i = 0; i < 48; i++) {
-            SplittableRandom r = new SplittableRandom(1000 + i);
-            int layers = 1 + i % 3;
-            boolean bidirectional = (i / 3) % 2 == 1;
-            int hidden = 2 + r.nextInt(6);
-            int projSize = (i / 6) % 2 == 1 ? 1 + r.nextInt(hidden - 1) : 0;
-            boolean bias = i % 5 != 0;
-            boolean batchFirst = i % 4 == 1 || i % 8 == 7;
-            double dropout = layers > 1 && i % 7 % 3 == 1 ? 0.2 + 0.1 * r.nextInt(5) : 0;
-            boolean packed = i % 4 == 3;
-            boolean unbatched = !packed && i % 6 == 4;
-            int steps = 1 + r.nextInt(7);
-            int batch = unbatched ? 1 : 1 + r.nextInt(4);
-            int[] lengths = null;
-            if (packed) {
-                lengths = IntStream.range(0, batch).map(k -> 1 + r.nextInt(steps)).toArray();
-                lengths[r.nextInt(batch)] = steps;
+            cases.add(generate(Mode.LSTM, i, new SplittableRandom(1000 + i)));
+        }
+        for (Mode mode : new Mode[] {Mode.GRU, Mode.RNN_TANH, Mode.RNN_RELU}) {
+            for (int i = 0; i < 16; i++) {
+                cases.add(generate(mode, cases.size(), new SplittableRandom(3000 + 100 * mode.ordinal() + i)));
             }
-            LSTM.Config config = new LSTM.Config(1 + r.nextInt(5), hidden, layers, bias, batchFirst, dropout,
-                    bidirectional, projSize);
-            cases.add(new Case(i, config, steps, batch, i % 3 != 2, lengths, unbatched));
         }
         return cases;
     }
 
+    /** Case {@code i} of a mode: the options cycle with i, sizes from r. */
+    private static Case generate(Mode mode, int i, SplittableRandom r) {
+        int layers = 1 + i % 3;
+        boolean bidirectional = (i / 3) % 2 == 1;
+        int hidden = 2 + r.nextInt(6);
+        int projSize = mode == Mode.LSTM && (i / 6) % 2 == 1 ? 1 + r.nextInt(hidden - 1) : 0;
+        boolean bias = i % 5 != 0;
+        boolean batchFirst = i % 4 == 1 || i % 8 == 7;
+        double dropout = layers > 1 && i % 7 % 3 == 1 ? 0.2 + 0.1 * r.nextInt(5) : 0;
+        boolean packed = i % 4 == 3;
+        boolean unbatched = !packed && i % 6 == 4;
+        int steps = 1 + r.nextInt(7);
+        int batch = unbatched ? 1 : 1 + r.nextInt(4);
+        int[] lengths = null;
+        if (packed) {
+            lengths = IntStream.range(0, batch).map(k -> 1 + r.nextInt(steps)).toArray();
+            lengths[r.nextInt(batch)] = steps;
+        }
+        RNNBase.Config config = RNNBase.Config.of(mode, 1 + r.nextInt(5), hidden, layers, bias, batchFirst,
+                dropout, bidirectional, projSize);
+        return new Case(i, config, steps, batch, i % 3 != 2, lengths, unbatched);
+    }
+
     @Test
     void theConfigurationsCoverEveryOption() {
-        List<Case> all = cases();
+        List<Case> everyMode = cases();
+        for (Mode mode : Mode.values()) {
+            assertThat(everyMode.stream().filter(c -> c.config().mode() == mode).count()).as(mode.name())
+                    .isGreaterThanOrEqualTo(16);
+        }
+        List<Case> all = everyMode.stream().filter(c -> c.config().mode() == Mode.LSTM).toList();
         assertThat(all).hasSizeGreaterThanOrEqualTo(40);
         assertThat(all.stream().filter(c -> c.config().numLayers() == 3).count()).isGreaterThanOrEqualTo(3);
         assertThat(all.stream().filter(c -> c.config().bidirectional()).count()).isGreaterThanOrEqualTo(3);
@@ -135,8 +155,9 @@ class LSTMGradientParityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configurations")
     void gradientsMatchLibtorchAutograd(Case c) {
-        LSTM.Config config = c.config();
-        LSTM lstm = new LSTM(config, 7 + c.index());
+        RNNBase.Config config = c.config();
+        RNNBase module = RNNBase.create(config, 7 + c.index());
+        boolean cellState = config.mode().hasCellState();
         int directions = config.numDirections();
         int stateRows = directions * config.numLayers();
         int proj = config.outputSize();
@@ -150,48 +171,64 @@ class LSTMGradientParityTest {
         int[] hShape = c.unbatched() ? new int[] {stateRows, proj} : new int[] {stateRows, c.batch(), proj};
         int[] cShape = c.unbatched() ? new int[] {stateRows, hidden} : new int[] {stateRows, c.batch(), hidden};
         Tensor h0 = c.givenStates() ? Tensor.randn(10L * c.index() + 2, hShape) : null;
-        Tensor c0 = c.givenStates() ? Tensor.randn(10L * c.index() + 3, cShape) : null;
+        Tensor c0 = c.givenStates() && cellState ? Tensor.randn(10L * c.index() + 3, cShape) : null;
 
         // lstm4j
         Variable xv = Variable.requiringGrad(x);
         Variable h0v = h0 == null ? null : Variable.requiringGrad(h0);
         Variable c0v = c0 == null ? null : Variable.requiringGrad(c0);
-        lstm.manualSeed(DROPOUT_SEED);
+        module.manualSeed(DROPOUT_SEED);
         Variable output;
         Variable hN;
-        Variable cN;
+        Variable cN = null;
         PackedVariable packedInput = null;
         if (packed) {
             packedInput = PackedVariable.pack(xv, c.lengths(), config.batchFirst(), false);
-            LSTM.PackedVariableOutput out = lstm.forward(packedInput, h0v, c0v);
-            output = out.output().data();
-            hN = out.hN();
-            cN = out.cN();
-        } else {
+            if (module instanceof LSTM lstm) {
+                LSTM.PackedVariableOutput out = lstm.forward(packedInput, h0v, c0v);
+                output = out.output().data();
+                hN = out.hN();
+                cN = out.cN();
+            } else {
+                HiddenStateRNN.PackedVariableOutput out = ((HiddenStateRNN) module).forward(packedInput, h0v);
+                output = out.output().data();
+                hN = out.hN();
+            }
+        } else if (module instanceof LSTM lstm) {
             LSTM.VariableOutput out = lstm.forward(xv, h0v, c0v);
             output = out.output();
             hN = out.hN();
             cN = out.cN();
+        } else {
+            HiddenStateRNN.VariableOutput out = ((HiddenStateRNN) module).forward(xv, h0v);
+            output = out.output();
+            hN = out.hN();
         }
         Tensor r1 = Tensor.randn(10L * c.index() + 4, output.shape());
         Tensor r2 = Tensor.randn(10L * c.index() + 5, hN.shape());
-        Tensor r3 = Tensor.randn(10L * c.index() + 6, cN.shape());
-        output.mul(Variable.of(r1)).sum().add(hN.mul(Variable.of(r2)).sum()).add(cN.mul(Variable.of(r3)).sum())
-                .backward();
+        Tensor r3 = cN == null ? null : Tensor.randn(10L * c.index() + 6, cN.shape());
+        Variable loss = output.mul(Variable.of(r1)).sum().add(hN.mul(Variable.of(r2)).sum());
+        if (cN != null) {
+            loss = loss.add(cN.mul(Variable.of(r3)).sum());
+        }
+        loss.backward();
 
         // libtorch
-        Reference ref = new Reference(c, lstm, x, h0, c0, r1, r2, r3, packedInput);
+        Reference ref = new Reference(c, module, x, h0, c0, r1, r2, r3, packedInput);
         System.out.println(c + ":");
-        List<LSTM.ParameterSpec> specs = config.parameterSpecs();
-        Map<String, Parameter> params = lstm.namedParameters();
+        List<RNNBase.ParameterSpec> specs = config.parameterSpecs();
+        Map<String, Parameter> params = module.namedParameters();
         for (int k = 0; k < specs.size(); k++) {
             String name = specs.get(k).name();
-            check(name.replaceAll("_l\\d.*", ""), name, params.get(name).grad().data(), ref.paramGrads[k]);
+            check(config.mode() + " " + name.replaceAll("_l\\d.*", ""), name, params.get(name).grad().data(),
+                    ref.paramGrads[k]);
         }
-        check("input", "input", xv.grad().data(), ref.inputGrad);
+        check(config.mode() + " input", "input", xv.grad().data(), ref.inputGrad);
         if (h0 != null) {
-            check("h0", "h0", h0v.grad().data(), ref.h0Grad);
-            check("c0", "c0", c0v.grad().data(), ref.c0Grad);
+            check(config.mode() + " h0", "h0", h0v.grad().data(), ref.h0Grad);
+        }
+        if (c0 != null) {
+            check(config.mode() + " c0", "c0", c0v.grad().data(), ref.c0Grad);
         }
     }
 
@@ -216,9 +253,10 @@ class LSTMGradientParityTest {
         float[] h0Grad;
         float[] c0Grad;
 
-        Reference(Case c, LSTM lstm, Tensor x, Tensor h0, Tensor c0, Tensor r1, Tensor r2, Tensor r3,
+        Reference(Case c, RNNBase module, Tensor x, Tensor h0, Tensor c0, Tensor r1, Tensor r2, Tensor r3,
                   PackedVariable packedInput) {
-            LSTM.Config config = c.config();
+            RNNBase.Config config = c.config();
+            boolean cellState = config.mode().hasCellState();
             int directions = config.numDirections();
             int layers = config.numLayers();
             int stateRows = directions * layers;
@@ -228,7 +266,7 @@ class LSTMGradientParityTest {
             int inputSize = config.inputSize();
             int batch = c.batch();
             boolean batchFirst = config.batchFirst() && !c.unbatched();
-            int[] layerOf = config.parameterSpecs().stream().mapToInt(LSTM.ParameterSpec::layer).toArray();
+            int[] layerOf = config.parameterSpecs().stream().mapToInt(RNNBase.ParameterSpec::layer).toArray();
 
             // Rows of the time-major (packed) batch lstm4j ran on: row of (t, n), -1 past n's length.
             int[] lengths = c.lengths() != null ? c.lengths() : filled(batch, c.steps());
@@ -266,8 +304,8 @@ class LSTMGradientParityTest {
 
             try (NDManager m = manager.newSubManager()) {
                 NDList weights = new NDList();
-                for (LSTM.ParameterSpec spec : config.parameterSpecs()) {
-                    weights.add(LibTorch.leaf(LibTorch.toNd(m, lstm.stateDict().get(spec.name()))));
+                for (RNNBase.ParameterSpec spec : config.parameterSpecs()) {
+                    weights.add(LibTorch.leaf(LibTorch.toNd(m, module.stateDict().get(spec.name()))));
                 }
                 NDArray xLeaf = packedInput == null ? LibTorch.leaf(LibTorch.toNd(m, x)) : null;
                 // per sequence group (one group of all N unless packed), per layer when dropout
@@ -304,9 +342,12 @@ class LSTMGradientParityTest {
                             int firstRow = firstLayer * directions;
                             int rowCount = callLayers * directions;
                             NDArray hInit = states(m, h0, stateRows, batch, proj, firstRow, rowCount, members);
-                            NDArray cInit = states(m, c0, stateRows, batch, hidden, firstRow, rowCount, members);
+                            NDArray cInit = cellState ? states(m, c0, stateRows, batch, hidden, firstRow, rowCount,
+                                    members) : null;
                             if (h0 != null) {
                                 h0Leaves[g][call] = LibTorch.leaf(hInit);
+                            }
+                            if (c0 != null) {
                                 c0Leaves[g][call] = LibTorch.leaf(cInit);
                             }
                             NDList w = new NDList();
@@ -316,15 +357,18 @@ class LSTMGradientParityTest {
                                 }
                             }
                             // these layers alone, time-major, no dropout: lstm4j's masks are multiplied in below
-                            LSTM.Config callConfig = new LSTM.Config(config.layerInputSize(firstLayer),
-                                    hidden, callLayers, config.bias(), false, 0.0, config.bidirectional(),
-                                    config.projSize());
-                            NDList out = LibTorch.lstm(input, hInit, cInit, w, callConfig, true);
-                            // h_n, c_n of these layers against R2, R3
+                            RNNBase.Config callConfig = RNNBase.Config.of(config.mode(),
+                                    config.layerInputSize(firstLayer), hidden, callLayers, config.bias(), false, 0.0,
+                                    config.bidirectional(), config.projSize());
+                            NDList out = cellState ? LibTorch.lstm(input, hInit, cInit, w, (LSTM.Config) callConfig, true)
+                                    : LibTorch.hiddenStateRnn(input, hInit, w, callConfig, true);
+                            // h_n (, c_n) of these layers against R2 (, R3)
                             loss = loss.add(out.get(1).mul(states(m, r2, stateRows, batch, proj, firstRow, rowCount,
                                     members)).sum());
-                            loss = loss.add(out.get(2).mul(states(m, r3, stateRows, batch, hidden, firstRow, rowCount,
-                                    members)).sum());
+                            if (cellState) {
+                                loss = loss.add(out.get(2).mul(states(m, r3, stateRows, batch, hidden, firstRow,
+                                        rowCount, members)).sum());
+                            }
                             int lastLayer = firstLayer + callLayers - 1;
                             if (lastLayer == layers - 1) {
                                 loss = loss.add(out.get(0).mul(m.create(gatherRows(r1Rows, width, rowOf, len,
@@ -355,15 +399,17 @@ class LSTMGradientParityTest {
                 }
                 if (h0 != null) {
                     h0Grad = new float[h0.numel()];
-                    c0Grad = new float[c0.numel()];
+                    c0Grad = c0 == null ? null : new float[c0.numel()];
                     for (int g = 0; g < groups; g++) {
                         int[] members = perSequence ? new int[] {g} : IntStream.range(0, batch).toArray();
                         for (int call = 0; call < calls; call++) {
                             int firstRow = (perLayer ? call : 0) * directions;
                             scatterStates(h0Leaves[g][call].getGradient().toFloatArray(), h0Grad, batch, proj,
                                     firstRow, members);
-                            scatterStates(c0Leaves[g][call].getGradient().toFloatArray(), c0Grad, batch, hidden,
-                                    firstRow, members);
+                            if (c0 != null) {
+                                scatterStates(c0Leaves[g][call].getGradient().toFloatArray(), c0Grad, batch, hidden,
+                                        firstRow, members);
+                            }
                         }
                     }
                 }
