@@ -960,14 +960,14 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         return sb.append(shape.length == 1 ? ",)" : ")").toString();
     }
 
-    /** PyTorch's repr: {@code GRU(10, 20, num_layers=2, batch_first=True)}, arguments in {@code extra_repr}'s order. */
+    /**
+     * PyTorch's repr, {@code GRU(10, 20, num_layers=2, batch_first=True)}: the non-default
+     * arguments (an LSTM's proj_size last, as lstm4j has always printed it).
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(mode().moduleName()).append('(').append(config.inputSize()).append(", ")
                 .append(config.hiddenSize());
-        if (config.projSize() != 0) {
-            sb.append(", proj_size=").append(config.projSize());
-        }
         if (config.numLayers() != 1) {
             sb.append(", num_layers=").append(config.numLayers());
         }
@@ -982,6 +982,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
         if (config.bidirectional()) {
             sb.append(", bidirectional=True");
+        }
+        if (config.projSize() != 0) {
+            sb.append(", proj_size=").append(config.projSize());
         }
         return sb.append(')').toString();
     }
