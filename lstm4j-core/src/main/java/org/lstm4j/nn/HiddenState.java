@@ -35,14 +35,14 @@ public final class HiddenState implements RecurrentState {
         }
     }
 
-    /** Zeros for {@code batch} streams of a GRU or RNN with this configuration. */
+    /** Zeros for {@code batch} streams (0 or more) of a GRU or RNN with this configuration. */
     public static HiddenState zeros(RNNBase.Config config, int batch) {
         if (config.mode().hasCellState()) {
             throw new IllegalArgumentException("an LSTM's state is (h, c): use LSTMState.zeros, got a "
                     + config.mode() + " configuration");
         }
-        if (batch <= 0) {
-            throw new IllegalArgumentException("batch must be greater than zero, got " + batch);
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must not be negative, got " + batch);
         }
         return new HiddenState(Tensor.zeros(config.numLayers(), batch, config.outputSize()));
     }

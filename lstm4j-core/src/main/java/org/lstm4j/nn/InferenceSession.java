@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.util.Objects;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
@@ -61,15 +62,17 @@ public final class InferenceSession {
                     + " of a bidirectional " + name + " reads the sequence from its end, so it cannot run one step at"
                     + " a time; use forward(input) over the whole sequence");
         }
-        if (maxBatch <= 0) {
-            throw new IllegalArgumentException("maxBatch must be greater than zero, got " + maxBatch);
+        if (maxBatch < 0) {
+            throw new IllegalArgumentException("maxBatch must not be negative, got " + maxBatch);
         }
         this.kernels = module.kernels();
         this.pointwise = module.pointwise();
         this.maxBatch = maxBatch;
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
-        gates = new float[maxBatch * config.gateSize()];
+        // (maxBatch, G·H) is the largest buffer: once it fits, every other product fits too.
+        gates = new float[ArraySizes.length("this session's gates (maxBatch, " + config.mode().gates()
+                + "·hidden_size)", maxBatch, config.mode().gates(), hidden)];
         recurrentGates = cell.separateRecurrentGates() ? new float[maxBatch * config.gateSize()] : null;
         layerOut = new float[][] {new float[maxBatch * hOut], new float[maxBatch * hOut]};
         h = new float[maxBatch * hOut];
@@ -106,8 +109,7 @@ public final class InferenceSession {
             throw new IllegalArgumentException("this session steps at most " + maxBatch + " streams, got " + n);
         }
         Tensor cState = state instanceof LSTMState s ? s.c() : null;
-        if ((cState != null) != cell.hasCellState() || !fits(state.h(), n, config.outputSize())
-                || (cState != null && !fits(cState, n, config.hiddenSize()))) {
+        if (!fits(state, n)) {
             module.checkState(state, n); // throws, saying expected vs got
         }
         run(TensorData.array(x), n, TensorData.array(state.h()), cState == null ? null : TensorData.array(cState));
@@ -137,8 +139,14 @@ public final class InferenceSession {
             gathered = RecurrentState.zeros(config, k);
         }
         for (int i = 0; i < k; i++) {
-            module.checkState(Objects.requireNonNull(states[i], "states[" + i + "]"), 1);
-            copyStream(states[i], 0, 1, gathered, i, k);
+            RecurrentState state = states[i];
+            if (state == null) {
+                throw new NullPointerException("states[" + i + "]");
+            }
+            if (!fits(state, 1)) {
+                module.checkState(state, 1); // throws, saying expected vs got
+            }
+            copyStream(state, 0, 1, gathered, i, k);
         }
         Tensor y = step(x, gathered);
         for (int i = 0; i < k; i++) {
@@ -203,7 +211,14 @@ public final class InferenceSession {
         }
     }
 
-    /** True if {@code t} is (numLayers, n, width): {@link RNNBase#checkState}'s check without its allocation. */
+    /** True if {@code state} is this module's kind for n streams: {@link RNNBase#checkState}'s check without its allocation. */
+    private boolean fits(RecurrentState state, int n) {
+        Tensor c = state instanceof LSTMState s ? s.c() : null;
+        return (c != null) == cell.hasCellState() && fits(state.h(), n, config.outputSize())
+                && (c == null || fits(c, n, config.hiddenSize()));
+    }
+
+    /** True if {@code t} is (numLayers, n, width). */
     private boolean fits(Tensor t, int n, int width) {
         return t.dim() == 3 && t.size(0) == config.numLayers() && t.size(1) == n && t.size(2) == width;
     }

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
@@ -543,13 +544,10 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
             throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN, got input of shape "
                     + input.shapeString());
         }
-        if (batch == 0) {
-            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
-                    + input.shapeString());
-        }
         int stateRows = stateRows();
-        float[] h = new float[stateRows * batch * config.outputSize()];
-        float[] c = cell.hasCellState() ? new float[stateRows * batch * config.hiddenSize()] : null;
+        float[] h = new float[ArraySizes.length("h_n (D·num_layers, N, H_out)", stateRows, batch, config.outputSize())];
+        float[] c = !cell.hasCellState() ? null
+                : new float[ArraySizes.length("c_n (D·num_layers, N, H_cell)", stateRows, batch, config.hiddenSize())];
         if (h0 != null) {
             checkHidden(h0, c0, batched ? batch : -1);
             System.arraycopy(TensorData.array(h0), 0, h, 0, h.length);
@@ -639,8 +637,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         int stateRows = stateRows();
         int projected = config.outputSize();
         int hidden = config.hiddenSize();
-        float[] h = new float[stateRows * batch * projected];
-        float[] c = cell.hasCellState() ? new float[stateRows * batch * hidden] : null;
+        float[] h = new float[ArraySizes.length("h_n (D·num_layers, N, H_out)", stateRows, batch, projected)];
+        float[] c = !cell.hasCellState() ? null
+                : new float[ArraySizes.length("c_n (D·num_layers, N, H_cell)", stateRows, batch, hidden)];
         int[] sorted = input.sortedIndices();
         if (h0 != null) {
             checkStateDims(true, h0, c0);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -101,10 +102,9 @@ public abstract sealed class RNNCellBase extends Module permits LSTMCell, GRUCel
             throw new IllegalArgumentException("input has inconsistent input_size: got " + input.size(-1)
                     + " expected " + inputSize);
         }
-        if (batch == 0) {
-            throw new IllegalArgumentException("Expected batch size to be larger than 0, got input of shape "
-                    + input.shapeString());
-        }
+        int gateSize = cell.gates() * hiddenSize;
+        // the largest buffer
+        ArraySizes.length(name + " gates (N, " + cell.gates() + "·hidden_size)", batch, cell.gates(), hiddenSize);
         boolean cellState = cell.hasCellState();
         float[] hState = new float[batch * hiddenSize];
         float[] cState = cellState ? new float[batch * hiddenSize] : null;
@@ -116,7 +116,6 @@ public abstract sealed class RNNCellBase extends Module permits LSTMCell, GRUCel
             checkState(c, "hidden1", "hidden1", batched, batch);
             System.arraycopy(TensorData.array(c), 0, cState, 0, cState.length);
         }
-        int gateSize = cell.gates() * hiddenSize;
         float[] gates = new float[batch * gateSize];
         float[] recurrentGates = cell.separateRecurrentGates() ? new float[batch * gateSize] : null;
         float[] out = new float[batch * hiddenSize];

@@ -1,5 +1,6 @@
 package org.lstm4j.nn;
 
+import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.kernels.PointwiseKernels;
@@ -77,6 +78,7 @@ final class RecurrentForwardPass {
         int projected = config.outputSize();
         int directions = config.numDirections();
         int width = directions * projected;
+        checkSizes(rows, batch);
         if (trace != null) {
             trace.start(config, batchSizes, batch, rows, h, c);
         }
@@ -131,6 +133,20 @@ final class RecurrentForwardPass {
             layerInput = layerOutput;
         }
         return layerOutput;
+    }
+
+    /**
+     * Fails with the sizes, before anything is allocated, if a buffer of this pass would not fit a
+     * Java array: the (R, G·H) gates (traced, or of a hoisted projection), the (R, D·H_out) layer
+     * outputs, and the (D·numLayers, N, H_cell) state.
+     */
+    private void checkSizes(int rows, int batch) {
+        String name = config.mode().moduleName();
+        ArraySizes.length(name + " gates (L·N, " + config.mode().gates() + "·hidden_size)", rows, config.mode().gates(),
+                config.hiddenSize());
+        ArraySizes.length(name + " output (L·N, D·H_out)", rows, config.numDirections(), config.outputSize());
+        ArraySizes.length(name + " state (D·num_layers, N, H_cell)", (long) config.numDirections() * config.numLayers(),
+                batch, Math.max(config.hiddenSize(), config.outputSize()));
     }
 
     /**

@@ -96,6 +96,18 @@ class GRUAndRNNTest {
     }
 
     @Test
+    void anEmptyBatchGivesEmptyResultsAsInPyTorch() {
+        GRU gru = GRU.builder(10, 20).numLayers(2).bidirectional(true).seed(1).build();
+        HiddenStateRNN.Output out = gru.forward(Tensor.zeros(5, 0, 10));
+        assertThat(out.output().shape()).containsExactly(5, 0, 40);
+        assertThat(out.hN().shape()).containsExactly(4, 0, 20);
+        RNN rnn = RNN.builder(10, 20).seed(1).build();
+        rnn.eval();
+        assertThat(rnn.newSession(0).step(Tensor.zeros(0, 10), rnn.zeroState(0)).shape()).containsExactly(0, 20);
+        assertThat(new GRUCell(10, 20).forward(Tensor.zeros(0, 10)).shape()).containsExactly(0, 20);
+    }
+
+    @Test
     void cellsCheckShapesAndTreatUnbatchedInputAsABatchOfOne() {
         GRUCell gru = new GRUCell(5, 7, true, 3);
         Tensor x = Tensor.randn(1, 5);
