@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +139,11 @@ public final class GRU extends HiddenStateRNN {
     /** The GRU under {@code prefix} in a model file. */
     public static GRU load(Path file, String prefix) throws IOException {
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /** {@link #load(Path)} for a model file's bytes from a stream ({@code in} is not closed). */
+    public static GRU load(InputStream in, String name) throws IOException {
+        return fromStateDict(StateDicts.read(in, name).tensors());
     }
 
     /** Every prefix under which {@code stateDict} holds a GRU. */

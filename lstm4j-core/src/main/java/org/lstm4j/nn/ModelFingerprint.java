@@ -13,7 +13,7 @@ import org.lstm4j.tensor.Tensor;
  * fingerprint compute the same numbers. The bytes hashed, all big-endian:
  * <pre>
  *   kind           int32 length, then UTF-8 ("LSTM")
- *   configuration  int32 count, then that many int32 (the kind's own list, see its fingerprint())
+ *   configuration  int32 count, then that many int32 (the kind's own list, see RNNBase.fingerprint())
  *   per parameter, in state-dict order:
  *     name         int32 length, then UTF-8 ("weight_ih_l0")
  *     shape        int32 rank, then rank × int32

@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +162,11 @@ public final class RNN extends HiddenStateRNN {
     /** The RNN under {@code prefix} in a model file, with tanh. */
     public static RNN load(Path file, String prefix) throws IOException {
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
+    }
+
+    /** {@link #load(Path)} for a model file's bytes from a stream ({@code in} is not closed), with tanh. */
+    public static RNN load(InputStream in, String name) throws IOException {
+        return fromStateDict(StateDicts.read(in, name).tensors());
     }
 
     /** Every prefix under which {@code stateDict} holds an RNN. */

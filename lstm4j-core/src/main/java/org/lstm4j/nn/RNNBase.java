@@ -1,6 +1,7 @@
 package org.lstm4j.nn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -469,6 +470,14 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
     }
 
+    /**
+     * {@link #load(Path)} for a model file's bytes from a stream, read into memory (never into a
+     * temporary file); {@code in} is not closed. {@code name} stands for the file in error messages.
+     */
+    public static RNNBase load(InputStream in, String name) throws IOException {
+        return fromStateDict(StateDicts.read(in, name).tensors());
+    }
+
     /** Every prefix under which {@code stateDict} holds a recurrent module (any kind), sorted. */
     public static List<String> prefixes(Map<String, Tensor> stateDict) {
         return List.copyOf(ConfigInference.prefixes(stateDict.keySet()));
@@ -497,6 +506,28 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
     public Mode mode() {
         return config.mode();
+    }
+
+    /**
+     * SHA-256 of what this module computes: its mode, configuration and parameters, so equal
+     * fingerprints mean equal numbers (a state saved for one model is never fed to another, see
+     * {@link org.lstm4j.io.RecurrentStateCodec}). batchFirst and dropout are left out (neither
+     * changes a step in evaluation mode). Bytes hashed, big-endian: {@code int32 length} and the
+     * mode's name in UTF-8 ("LSTM", "GRU", "RNN_TANH", "RNN_RELU" — the nonlinearity is part of
+     * what an RNN computes); {@code int32 6} and the configuration {@code input_size,
+     * hidden_size, num_layers, bias (0/1), bidirectional (0/1), proj_size} as int32; then per
+     * parameter in {@link #stateDict()} order {@code int32 name length, UTF-8 name, int32 rank,
+     * rank × int32 shape, numel × int32 raw IEEE-754 bits}. Computed on each call (parameters may
+     * change).
+     *
+     * <pre>{@code
+     * String id = HexFormat.of().formatHex(lstm.fingerprint());   // 64 hex digits
+     * }</pre>
+     */
+    public byte[] fingerprint() {
+        int[] configuration = {config.inputSize(), config.hiddenSize(), config.numLayers(), config.bias() ? 1 : 0,
+            config.bidirectional() ? 1 : 0, config.projSize()};
+        return ModelFingerprint.of(mode().name(), configuration, stateDict());
     }
 
     /**

@@ -190,5 +190,8 @@ class GRUAndRNNTest {
         assertThat(relu.isTraining()).isFalse();
         GRU gru = GRU.builder(3, 4).seed(4).build().withBatchFirst(true);
         assertThat(gru.config().batchFirst()).isTrue();
+        // The fingerprint names what the module computes: batch_first is not part of it, the nonlinearity is.
+        assertThat(rnn.withBatchFirst(true).fingerprint()).isEqualTo(rnn.fingerprint());
+        assertThat(relu.fingerprint()).isNotEqualTo(rnn.fingerprint());
     }
 }
