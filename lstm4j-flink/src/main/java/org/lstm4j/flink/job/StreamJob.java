@@ -87,14 +87,19 @@ public final class StreamJob {
                     + " features per event (x0..x" + (header.features() - 1) + ") but the model's input_size is "
                     + inputSize);
         }
-        RateLimiterStrategy<NumberSequenceSplit> pace = options.failAfterEvents() > 0 ? new CheckpointGate<>()
-                : options.eventsPerSecond() > 0 ? RateLimiterStrategy.perSecond(options.eventsPerSecond())
-                : RateLimiterStrategy.noOp();
         // One reader keeps the file's order, so each key's events arrive in seq order.
         DataStream<String> lines = env.fromSource(new DataGeneratorSource<>(new CsvEvents.Lines(options.events()),
-                        header.dataLines(), pace, Types.STRING), WatermarkStrategy.noWatermarks(), "events")
+                        header.dataLines(), pace(options), Types.STRING), WatermarkStrategy.noWatermarks(), "events")
                 .setParallelism(1).uid(SOURCE_UID);
         fromLines(lines, model, options);
+    }
+
+    /** How fast the file is read: held back until the first checkpoint, at a set rate, or as fast as it goes. */
+    @SuppressWarnings("unchecked") // Flink's factories return the raw RateLimiterStrategy
+    private static RateLimiterStrategy<NumberSequenceSplit> pace(StreamOptions options) {
+        return options.failAfterEvents() > 0 ? new CheckpointGate<>()
+                : options.eventsPerSecond() > 0 ? RateLimiterStrategy.perSecond(options.eventsPerSecond())
+                : RateLimiterStrategy.noOp();
     }
 
     /** Exactly-once checkpoints every {@code checkpointMs}, parallelism, max parallelism and {@link #configuration}. */
