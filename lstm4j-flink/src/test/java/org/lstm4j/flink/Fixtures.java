@@ -10,9 +10,11 @@ import java.util.Map;
 import java.util.Random;
 import org.lstm4j.flink.model.ModelCache;
 import org.lstm4j.io.StateDicts;
+import org.lstm4j.nn.GRU;
 import org.lstm4j.nn.InferenceSession;
 import org.lstm4j.nn.LSTM;
-import org.lstm4j.nn.LSTMState;
+import org.lstm4j.nn.RNNBase;
+import org.lstm4j.nn.RecurrentState;
 import org.lstm4j.tensor.Tensor;
 
 /** Models written to files, interleaved event streams, and the single-JVM reference run per key. */
@@ -21,12 +23,18 @@ public final class Fixtures {
     }
 
     /** A model file written from {@code lstm} under {@code dir}, and its reference. */
-    public static ModelRef writeModel(Path dir, String name, LSTM lstm) throws IOException {
+    public static ModelRef writeModel(Path dir, String name, RNNBase lstm) throws IOException {
         Path file = dir.resolve(name + ".safetensors");
         Map<String, Tensor> prefixed = new LinkedHashMap<>();
         lstm.stateDict().forEach((k, v) -> prefixed.put("lstm." + k, v));
         StateDicts.write(file, prefixed);
         return ModelRef.of(file.toUri().toString(), ModelCache.sha256(new org.apache.flink.core.fs.Path(file.toUri())), "lstm.");
+    }
+
+    public static GRU smallGru(long seed) {
+        GRU gru = GRU.builder(5, 8).numLayers(2).seed(seed).build();
+        gru.eval();
+        return gru;
     }
 
     public static LSTM smallLstm(long seed) {
@@ -65,12 +73,12 @@ public final class Fixtures {
      * The single-JVM reference: each key's events stepped in order with {@link InferenceSession#step}
      * from zeros; (key, seq) → output.
      */
-    public static Map<String, float[]> reference(LSTM lstm, List<Event> events) {
+    public static Map<String, float[]> reference(RNNBase lstm, List<Event> events) {
         InferenceSession session = lstm.newSession(1);
-        Map<String, LSTMState> states = new LinkedHashMap<>();
+        Map<String, RecurrentState> states = new LinkedHashMap<>();
         Map<String, float[]> outputs = new LinkedHashMap<>();
         for (Event e : events) {
-            LSTMState state = states.computeIfAbsent(e.key(), k -> lstm.zeroState(1));
+            RecurrentState state = states.computeIfAbsent(e.key(), k -> RecurrentState.zeros(lstm.config(), 1));
             Tensor y = session.step(Tensor.of(e.features().clone(), 1, e.features().length), state);
             outputs.put(e.key() + "/" + e.seq(), y.data().clone());
         }

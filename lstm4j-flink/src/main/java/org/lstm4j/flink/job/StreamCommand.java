@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
  * {@code DIR/flink.log} (to the console with {@code -v}).
  */
 @Command(name = "lstm4j stream", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run an LSTM over an interleaved event stream on an embedded Apache Flink cluster:"
-                + " one LSTM state per key in Flink's keyed state, exactly once through failures.",
+        description = {"Run an LSTM (or a GRU or RNN) over an interleaved event stream on an embedded Apache Flink cluster:"
+                + " one recurrent state per key in Flink's keyed state, exactly once through failures.",
             "Writes DIR/output/part-*.csv (key,seq,y0,... : the last layer's h_t) and DIR/rejected/part-*.csv"
                 + " (key,seq,\"reason\"), committed at checkpoints; prints progress and a summary on stderr."},
         footer = {"", "EVENTS.csv: header key,seq,x0,...,x{I-1}; rows in arrival order, keys interleaved, seq from 0 per key.",
@@ -39,7 +39,7 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (safetensors, .pt/.pth, .npz)")
     String weights;
 
-    @Option(names = "--prefix", paramLabel = "P", defaultValue = "", description = "the LSTM's key prefix (default: the one LSTM in the file)")
+    @Option(names = "--prefix", paramLabel = "P", defaultValue = "", description = "the module's key prefix (default: the one recurrent module in the file)")
     String prefix;
 
     @Option(names = "--events", required = true, paramLabel = "EVENTS.csv", description = "the event stream")

@@ -13,7 +13,8 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.lstm4j.flink.ModelRef;
 import org.lstm4j.kernels.Parallel;
-import org.lstm4j.nn.LSTM;
+import org.lstm4j.io.StateDicts;
+import org.lstm4j.nn.RNNBase;
 
 /**
  * Models loaded once per JVM (one TaskManager), keyed by the SHA-256 of their file: every subtask
@@ -46,7 +47,8 @@ public final class ModelCache {
      *
      * @throws IOException              if the file cannot be read, is not a model file, or its
      *                                  SHA-256 is not the one the reference names
-     * @throws IllegalArgumentException if it holds no LSTM under the prefix, or a bidirectional one
+     * @throws IllegalArgumentException if it holds no recurrent module under the prefix, or a
+     *                                  bidirectional one
      */
     public static synchronized LoadedModel acquire(ModelRef ref) throws IOException {
         Entry entry = MODELS.get(ref.sha256());
@@ -77,18 +79,19 @@ public final class ModelCache {
         }
         Path path = new Path(ref.location());
         MessageDigest sha = newSha256();
-        LSTM lstm;
+        RNNBase module;
         // Parsed while hashed (the readers treat every file as hostile), used only if the hash fits.
         try (InputStream in = new DigestInputStream(path.getFileSystem().open(path), sha)) {
-            lstm = ref.prefix().isEmpty() ? LSTM.load(in, ref.location()) : LSTM.load(in, ref.location(), ref.prefix());
+            module = ref.prefix().isEmpty() ? RNNBase.load(in, ref.location())
+                    : RNNBase.fromStateDict(StateDicts.read(in, ref.location()).tensors(), ref.prefix());
         }
         String sha256 = HexFormat.of().formatHex(sha.digest());
         if (!sha256.equals(ref.sha256())) {
             throw new IOException(ref.location() + ": expected SHA-256 " + ref.sha256() + ", got " + sha256);
         }
-        lstm.eval();
-        lstm.newSession(1); // refuses a bidirectional LSTM here, once, rather than at the first event
-        return new LoadedModel(lstm, sha256, lstm.fingerprint());
+        module.eval();
+        module.newSession(1); // refuses a bidirectional module here, once, rather than at the first event
+        return new LoadedModel(module, sha256, module.fingerprint());
     }
 
     /** SHA-256 of a file on any Flink file system as 64 lowercase hex digits, as {@code sha256sum} prints it. */

@@ -5,7 +5,7 @@ import org.lstm4j.flink.Event;
 import org.lstm4j.flink.Rejected;
 import org.lstm4j.flink.model.LoadedModel;
 import org.lstm4j.flink.state.KeyState;
-import org.lstm4j.nn.LSTMState;
+import org.lstm4j.nn.RecurrentState;
 
 /**
  * What one event does to its key, the same for the bundled operator and the per-event function so
@@ -34,15 +34,26 @@ final class EventRules {
     /** The state an accepted event steps: {@code state} itself, or a new one for a new key or model. */
     static KeyState prepare(KeyState state, LoadedModel model, SwapPolicy policy) {
         if (state == null) {
-            return new KeyState(model.fingerprint().clone(), KeyState.NO_SEQ, model.lstm().zeroState(1));
+            return new KeyState(model.fingerprint().clone(), KeyState.NO_SEQ, model.zeroState());
         }
         if (!Arrays.equals(state.modelFingerprint(), model.fingerprint())) {
-            LSTMState fresh = model.lstm().zeroState(1);
-            boolean keep = policy == SwapPolicy.KEEP_IF_SHAPES_MATCH
-                    && Arrays.equals(state.state().h().shape(), fresh.h().shape())
-                    && Arrays.equals(state.state().c().shape(), fresh.c().shape());
+            RecurrentState fresh = model.zeroState();
+            boolean keep = policy == SwapPolicy.KEEP_IF_SHAPES_MATCH && sameShapes(state.state(), fresh);
             state.switchModel(model.fingerprint().clone(), keep ? state.state() : fresh);
         }
         return state;
+    }
+
+    /** Same kind of state (h, or h and c) with the same shapes. */
+    private static boolean sameShapes(RecurrentState a, RecurrentState b) {
+        if (a.tensors().size() != b.tensors().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.tensors().size(); i++) {
+            if (!Arrays.equals(a.tensors().get(i).shape(), b.tensors().get(i).shape())) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -23,11 +23,11 @@ import org.lstm4j.flink.model.LoadedModel;
 import org.lstm4j.flink.model.ModelCache;
 import org.lstm4j.flink.state.KeyState;
 import org.lstm4j.nn.InferenceSession;
-import org.lstm4j.nn.LSTMState;
+import org.lstm4j.nn.RecurrentState;
 import org.lstm4j.tensor.Tensor;
 
 /**
- * The micro-batched LSTM operator: input 1 is the keyed event stream, input 2 the broadcast stream
+ * The micro-batched operator for an LSTM, GRU or RNN: input 1 is the keyed event stream, input 2 the broadcast stream
  * of {@link ModelRef}s (hot model swap). Events of many keys are gathered in an {@link EventBundle}
  * and advanced together, one {@link InferenceSession#stepStreams} per round (one matrix product
  * instead of one matrix-vector product per key); a key with several buffered events takes several
@@ -127,7 +127,7 @@ public final class LstmBundleOperator extends AbstractStreamOperator<Scored>
             ModelCache.release(model);
         }
         model = next;
-        session = next.lstm().newSession(batchSize);
+        session = next.module().newSession(batchSize);
     }
 
     @Override
@@ -239,7 +239,7 @@ public final class LstmBundleOperator extends AbstractStreamOperator<Scored>
         int k = events.size();
         int inputSize = model.inputSize();
         Tensor x = Tensor.zeros(k, inputSize);
-        LSTMState[] streams = new LSTMState[k];
+        RecurrentState[] streams = new RecurrentState[k];
         for (int i = 0; i < k; i++) {
             System.arraycopy(events.get(i).features(), 0, x.data(), i * inputSize, inputSize);
             streams[i] = stepped.get(i).state();

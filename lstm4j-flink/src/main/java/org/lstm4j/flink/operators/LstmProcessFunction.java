@@ -45,7 +45,7 @@ public final class LstmProcessFunction extends KeyedProcessFunction<String, Even
     @Override
     public void open(OpenContext openContext) throws Exception {
         model = ModelCache.acquire(modelRef);
-        session = model.lstm().newSession(1);
+        session = model.module().newSession(1);
         states = getRuntimeContext().getState(KeyState.descriptor(idleStateTtl));
         x = Tensor.zeros(1, model.inputSize());
     }

@@ -6,10 +6,10 @@ import java.util.HexFormat;
 import java.util.Objects;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.lstm4j.nn.LSTMState;
+import org.lstm4j.nn.RecurrentState;
 
 /**
- * What the job keeps per key in Flink's keyed state: the LSTM state of one stream (numLayers, 1,
+ * What the job keeps per key in Flink's keyed state: the recurrent state of one stream (numLayers, 1,
  * ·), the fingerprint of the model that produced it, and the last seq applied (events at or below
  * it are duplicates or replays). Mutable: operators step {@link #state()} in place and write the
  * object back.
@@ -23,9 +23,9 @@ public final class KeyState {
 
     private byte[] modelFingerprint;
     private long lastSeq;
-    private LSTMState state;
+    private RecurrentState state;
 
-    public KeyState(byte[] modelFingerprint, long lastSeq, LSTMState state) {
+    public KeyState(byte[] modelFingerprint, long lastSeq, RecurrentState state) {
         this.modelFingerprint = Objects.requireNonNull(modelFingerprint, "modelFingerprint");
         this.lastSeq = lastSeq;
         this.state = Objects.requireNonNull(state, "state");
@@ -55,7 +55,7 @@ public final class KeyState {
     }
 
     /** (numLayers, 1, H_out) and (numLayers, 1, H_cell), live. */
-    public LSTMState state() {
+    public RecurrentState state() {
         return state;
     }
 
@@ -64,7 +64,7 @@ public final class KeyState {
     }
 
     /** Tags the state with another model (after a swap), keeping or replacing its tensors. */
-    public void switchModel(byte[] modelFingerprint, LSTMState state) {
+    public void switchModel(byte[] modelFingerprint, RecurrentState state) {
         this.modelFingerprint = Objects.requireNonNull(modelFingerprint, "modelFingerprint");
         this.state = Objects.requireNonNull(state, "state");
     }

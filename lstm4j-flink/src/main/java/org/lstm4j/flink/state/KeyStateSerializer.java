@@ -1,19 +1,21 @@
 package org.lstm4j.flink.state;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.lstm4j.io.RecurrentStateCodec;
-import org.lstm4j.nn.LSTMState;
+import org.lstm4j.nn.RecurrentState;
 import org.lstm4j.tensor.Tensor;
 
 /**
  * Flink's serializer for {@link KeyState}, so keyed state never falls back to Kryo. One key's
  * bytes: {@code int64 lastSeq}, then the state in {@link RecurrentStateCodec}'s format (which
  * carries the model fingerprint and the format version). For an LSTM of L layers, H_out and
- * H_cell that is 8 + 38 + 2·(1 + 12) + 4·L·(H_out + H_cell) bytes.
+ * H_cell that is 8 + 38 + 2·(1 + 12) + 4·L·(H_out + H_cell) bytes; for a GRU or RNN (h only)
+ * 8 + 38 + 13 + 4·L·H.
  *
  * <p>Stateless, so {@link #duplicate()} returns this instance.
  */
@@ -43,7 +45,7 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     @Override
     public KeyState createInstance() {
         return new KeyState(new byte[RecurrentStateCodec.FINGERPRINT_BYTES], KeyState.NO_SEQ,
-                new LSTMState(Tensor.zeros(0, 1, 0), Tensor.zeros(0, 1, 0)));
+                RecurrentState.of(List.of(Tensor.zeros(0, 1, 0))));
     }
 
     @Override
@@ -72,9 +74,9 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         long lastSeq = source.readLong();
         RecurrentStateCodec.Decoded decoded = RecurrentStateCodec.read(source, MAX_FLOATS);
         try {
-            return new KeyState(decoded.fingerprint(), lastSeq, LSTMState.of(decoded.tensors()));
+            return new KeyState(decoded.fingerprint(), lastSeq, RecurrentState.of(decoded.tensors()));
         } catch (IllegalArgumentException e) {
-            throw new IOException("stored key state is not an LSTM state: " + e.getMessage(), e);
+            throw new IOException("stored key state is not a recurrent state: " + e.getMessage(), e);
         }
     }
 

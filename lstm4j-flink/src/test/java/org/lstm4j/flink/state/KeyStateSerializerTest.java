@@ -47,11 +47,22 @@ class KeyStateSerializerTest {
     }
 
     @Test
+    void aGruStateIsHAloneAndRoundTripsToo() throws IOException {
+        KeyState state = new KeyState(new byte[32], 3, org.lstm4j.nn.RecurrentState.of(List.of(Tensor.randn(4, 2, 1, 6))));
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        KeyStateSerializer.INSTANCE.serialize(state, out);
+        assertThat(out.length()).isEqualTo(8 + 38 + 13 + 4 * 2 * 6);
+        KeyState back = KeyStateSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back).isEqualTo(state);
+        assertThat(back.state()).isInstanceOf(org.lstm4j.nn.HiddenState.class);
+    }
+
+    @Test
     void copyIsDeep() {
         KeyState state = sample();
         KeyState copy = KeyStateSerializer.INSTANCE.copy(state);
         assertThat(copy).isEqualTo(state);
-        copy.state().c().data()[0] += 1;
+        copy.state().tensors().get(1).data()[0] += 1;
         copy.modelFingerprint()[1] = 9;
         copy.setLastSeq(99);
         assertThat(state).isEqualTo(sample());
