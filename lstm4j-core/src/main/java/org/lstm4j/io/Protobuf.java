@@ -18,8 +18,8 @@ import java.util.Arrays;
  * Protobuf.Reader r = Protobuf.Reader.of(bytes, "model.onnx");
  * while (r.hasMore()) {
  *     switch (r.readTag()) {                 // field number; r.wireType() tells the encoding
- *         case 1 -> irVersion = r.readVarint();
- *         case 7 -> graph = decodeGraph(r.readMessage());
+ *         case 1 -> irVersion = r.varintField("ModelProto.ir_version");
+ *         case 7 -> graph = decodeGraph(r.readMessage("ModelProto.graph"));
  *         default -> r.skipField();
  *     }
  * }
