@@ -2,25 +2,23 @@ package org.lstm4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.lstm4j.io.Onnx;
-import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
-import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.RNNBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lstm4j export}: writes the LSTM of a model file as an ONNX model, the graph
+ * {@code lstm4j export}: writes the LSTM, GRU or RNN of a model file as an ONNX model, the graph
  * torch.onnx.export writes, for ONNX Runtime and other ONNX tools.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write the LSTM in a model file as ONNX: one LSTM node per layer as torch.onnx.export writes"
-                + " them, graph input 'input' (L, N, H_in) [(N, L, H_in) with --batch-first], outputs 'output',"
-                + " 'h_n' and 'c_n' in PyTorch's shapes; length and batch are left free.",
+        description = "Write the LSTM, GRU or RNN in a model file as ONNX: one LSTM / GRU / RNN node per layer as"
+                + " torch.onnx.export writes them, graph input 'input' (L, N, H_in) [(N, L, H_in) with --batch-first],"
+                + " outputs 'output', 'h_n' (and an LSTM's 'c_n') in PyTorch's shapes; length and batch are left free.",
         footer = {"", "Examples:",
             "  bin/lstm4j export --weights model.pt --out model.onnx",
             "  bin/lstm4j export --weights model.safetensors --prefix encoder.rnn. --batch-first --opset 13 --initial-state --out enc.onnx"})
@@ -33,7 +31,7 @@ final class ExportCommand implements Callable<Integer> {
             description = "model file (safetensors, .pt/.pth, .npz, .onnx)")
     Path weights;
 
-    @Option(names = "--prefix", description = "the LSTM's key prefix (default: the one LSTM in the file)")
+    @Option(names = "--prefix", description = "the module's key prefix (default: the one recurrent module in the file)")
     String prefix;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL.onnx", description = "the ONNX file to write")
@@ -47,24 +45,21 @@ final class ExportCommand implements Callable<Integer> {
     boolean batchFirst;
 
     @Option(names = "--initial-state",
-            description = "add graph inputs 'h0' and 'c0' (D*num_layers, N, H); without them the state starts at zero")
+            description = "add graph inputs 'h0' (and an LSTM's 'c0'), (D*num_layers, N, H); without them the state"
+                    + " starts at zero")
     boolean initialState;
 
     @Override
     public Integer call() throws IOException {
-        StateDictFile file = StateDicts.read(weights);
-        String chosen = prefix;
-        if (chosen == null) {
-            List<String> prefixes = LSTM.lstmPrefixes(file.tensors());
-            chosen = prefixes.size() == 1 ? prefixes.get(0) : null;
-        }
-        LSTM lstm = chosen == null ? LSTM.fromStateDict(file.tensors()) : LSTM.fromStateDict(file.tensors(), chosen);
-        String scope = chosen == null || chosen.isEmpty() ? "" : chosen.substring(0, chosen.length() - 1);
-        Onnx.ExportOptions options = new Onnx.ExportOptions(opset, batchFirst, initialState, scope);
-        lstm.toOnnx(out, options);
-        spec.commandLine().getOut().printf("%s -> %s (opset %d, input %s%s, outputs output, h_n, c_n)%n", lstm, out, opset,
-                batchFirst ? "(N, L, " + lstm.config().inputSize() + ")" : "(L, N, " + lstm.config().inputSize() + ")",
-                initialState ? ", h0, c0" : "");
+        RNNBase module = prefix == null ? RNNBase.load(weights) : RNNBase.load(weights, prefix);
+        String found = prefix != null ? prefix : RNNBase.prefixes(StateDicts.read(weights).tensors()).get(0);
+        String scope = found.isEmpty() ? "" : found.substring(0, found.length() - 1);
+        module.toOnnx(out, new Onnx.ExportOptions(opset, batchFirst, initialState, scope));
+        boolean lstm = module.mode() == RNNBase.Mode.LSTM;
+        int features = module.config().inputSize();
+        spec.commandLine().getOut().printf("%s -> %s (opset %d, input %s%s, outputs output, h_n%s)%n", module, out, opset,
+                batchFirst ? "(N, L, " + features + ")" : "(L, N, " + features + ")",
+                initialState ? (lstm ? ", h0, c0" : ", h0") : "", lstm ? ", c_n" : "");
         return 0;
     }
 }

@@ -14,7 +14,9 @@ import org.lstm4j.io.RecurrentStack;
 import org.lstm4j.io.SafeTensors;
 import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
+import org.lstm4j.nn.GRU;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.RNNBase;
 import org.lstm4j.tensor.Tensor;
 
 /** {@code inspect}, {@code run} and {@code export} with ONNX files. */
@@ -60,6 +62,23 @@ class OnnxCommandsTest {
         Map<String, RecurrentStack> back = Onnx.readRecurrent(out);
         assertThat(back.keySet()).containsExactly("encoder.rnn.");
         assertThat(LSTM.load(out).stateDict()).isEqualTo(lstm.stateDict());
+    }
+
+    @Test
+    void exportWritesAGruAndAnRnnKeepsItsRelu(@TempDir Path dir) throws IOException {
+        GRU gru = GRU.builder(3, 4).bidirectional(true).seed(5).build();
+        SafeTensors.write(dir.resolve("gru.safetensors"), gru.stateDict());
+        CliTestSupport r = CliTestSupport.run("export", "--weights", dir.resolve("gru.safetensors").toString(),
+                "--out", dir.resolve("gru.onnx").toString(), "--initial-state");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("GRU(3, 4, bidirectional=True) -> " + dir.resolve("gru.onnx")
+                + " (opset 17, input (L, N, 3), h0, outputs output, h_n)");
+        assertThat(RNNBase.load(dir.resolve("gru.onnx")).stateDict()).isEqualTo(gru.stateDict());
+
+        CliTestSupport relu = CliTestSupport.run("export", "--weights",
+                TORCH_ONNX.resolve("rnn_relu_opset11.onnx").toString(), "--out", dir.resolve("rnn.onnx").toString());
+        assertThat(relu.status()).as(relu.err()).isZero();
+        assertThat(RNNBase.load(dir.resolve("rnn.onnx")).mode()).isEqualTo(RNNBase.Mode.RNN_RELU);
     }
 
     @Test

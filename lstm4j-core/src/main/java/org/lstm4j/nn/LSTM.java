@@ -9,8 +9,6 @@ import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
-import org.lstm4j.io.Onnx;
-import org.lstm4j.io.RecurrentStack;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.tensor.Tensor;
 
@@ -200,40 +198,6 @@ public final class LSTM extends RNNBase {
     /** The LSTM under {@code prefix} in a model file, e.g. {@code load(path, "encoder.rnn.")}. */
     public static LSTM load(Path file, String prefix) throws IOException {
         return fromStateDict(StateDicts.read(file).tensors(), prefix);
-    }
-
-    /**
-     * Writes this LSTM as an ONNX model: one {@code LSTM} node per layer, as torch.onnx.export
-     * writes it, graph input {@code input} ((L, N, H_in), or (N, L, H_in) with batchFirst),
-     * outputs {@code output}, {@code h_n} and {@code c_n} in PyTorch's shapes; the state starts at
-     * zero. ONNX Runtime runs the file; {@link #load} reads it back.
-     *
-     * <pre>{@code
-     * lstm.toOnnx(Path.of("lstm.onnx"), 17);
-     * }</pre>
-     *
-     * @param opset the ai.onnx operator set, 7 to 22 ({@link Onnx#DEFAULT_OPSET} is a good choice)
-     * @throws IllegalArgumentException for proj_size &gt; 0 (ONNX's LSTM has no projection) or an
-     *                                  opset outside 7 to 22
-     */
-    public void toOnnx(Path file, int opset) throws IOException {
-        toOnnx(file, Onnx.ExportOptions.opset(opset).withBatchFirst(config().batchFirst()));
-    }
-
-    /**
-     * {@link #toOnnx(Path, int)} with every choice spelled out: {@code options} decide the opset,
-     * the input layout (their batchFirst, not this module's), whether the graph takes
-     * {@code h0}/{@code c0} inputs, and the module path the nodes are named after.
-     */
-    public void toOnnx(Path file, Onnx.ExportOptions options) throws IOException {
-        Config config = config();
-        if (config.projSize() > 0) {
-            throw new IllegalArgumentException("cannot export an LSTM with proj_size=" + config.projSize()
-                    + " to ONNX: ONNX's LSTM has no projection (torch.onnx.export refuses LSTMs with projections too)");
-        }
-        Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.LSTM, config.inputSize(), config.hiddenSize(),
-                config.numLayers(), config.bias(), config.bidirectional() ? RecurrentStack.Direction.BIDIRECTIONAL
-                : RecurrentStack.Direction.FORWARD, stateDict()), options);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.tensor.Tensor;
 
@@ -144,8 +145,8 @@ public final class RNN extends HiddenStateRNN {
     }
 
     /**
-     * The RNN in a model file (safetensors, {@code torch.save} .pt/.pth, .npz), with tanh; see
-     * {@link #withNonlinearity}.
+     * The RNN in a model file (safetensors, {@code torch.save} .pt/.pth, .npz), with tanh (see
+     * {@link #withNonlinearity}); from an ONNX model, with the activation its node states.
      *
      * <pre>{@code
      * // Python: torch.save(nn.RNN(8, 16, nonlinearity="relu").state_dict(), "rnn.pt")
@@ -156,17 +157,24 @@ public final class RNN extends HiddenStateRNN {
      * @throws IllegalArgumentException as {@link #fromStateDict(Map)}
      */
     public static RNN load(Path file) throws IOException {
-        return fromStateDict(StateDicts.read(file).tensors());
+        return loaded(StateDicts.read(file));
     }
 
-    /** The RNN under {@code prefix} in a model file, with tanh. */
+    /** The RNN under {@code prefix} in a model file, with tanh unless an ONNX model says Relu. */
     public static RNN load(Path file, String prefix) throws IOException {
-        return fromStateDict(StateDicts.read(file).tensors(), prefix);
+        StateDictFile contents = StateDicts.read(file);
+        return withStoredMode(fromStateDict(contents.tensors(), prefix), contents, prefix);
     }
 
-    /** {@link #load(Path)} for a model file's bytes from a stream ({@code in} is not closed), with tanh. */
+    /** {@link #load(Path)} for a model file's bytes from a stream ({@code in} is not closed). */
     public static RNN load(InputStream in, String name) throws IOException {
-        return fromStateDict(StateDicts.read(in, name).tensors());
+        return loaded(StateDicts.read(in, name));
+    }
+
+    /** The one RNN in a file's contents, with the nonlinearity the file states (an ONNX node's) or tanh. */
+    private static RNN loaded(StateDictFile contents) {
+        String prefix = ConfigInference.findPrefix(contents.tensors(), Mode.RNN_TANH);
+        return withStoredMode(fromStateDict(contents.tensors(), prefix), contents, prefix);
     }
 
     /** Every prefix under which {@code stateDict} holds an RNN. */

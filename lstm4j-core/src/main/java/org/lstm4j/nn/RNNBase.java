@@ -16,6 +16,9 @@ import org.lstm4j.autograd.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
+import org.lstm4j.io.Onnx;
+import org.lstm4j.io.RecurrentStack;
+import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -462,12 +465,61 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * @throws IllegalArgumentException as {@link #fromStateDict(Map)}
      */
     public static RNNBase load(Path file) throws IOException {
-        return fromStateDict(StateDicts.read(file).tensors());
+        return loaded(StateDicts.read(file));
     }
 
     /** The recurrent module under {@code prefix} in a model file. */
     public static RNNBase load(Path file, String prefix) throws IOException {
-        return fromStateDict(StateDicts.read(file).tensors(), prefix);
+        StateDictFile contents = StateDicts.read(file);
+        return withStoredMode(fromStateDict(contents.tensors(), prefix), contents, prefix);
+    }
+
+    /**
+     * {@code module} as the file says it computes: an ONNX model states each stack's mode
+     * ({@code <prefix>mode}, see {@link Onnx}), so an RNN exported with Relu loads with relu; a
+     * state dict states none, and the module is returned as inferred.
+     */
+    static <M extends RNNBase> M withStoredMode(M module, StateDictFile contents, String prefix) {
+        if (module instanceof RNN rnn && Mode.RNN_RELU.name().equals(contents.otherEntries().get(prefix + "mode"))) {
+            @SuppressWarnings("unchecked")
+            M relu = (M) rnn.withNonlinearity("relu");
+            return relu;
+        }
+        return module;
+    }
+
+    /**
+     * Writes this module as an ONNX model: one {@code LSTM}, {@code GRU} or {@code RNN} node per
+     * layer, as torch.onnx.export writes it, graph input {@code input} ((L, N, H_in), or
+     * (N, L, H_in) with batchFirst), outputs {@code output}, {@code h_n} (and an LSTM's
+     * {@code c_n}) in PyTorch's shapes; the state starts at zero. ONNX Runtime runs the file;
+     * {@link #load} reads it back.
+     *
+     * <pre>{@code
+     * gru.toOnnx(Path.of("gru.onnx"), 17);
+     * }</pre>
+     *
+     * @param opset the ai.onnx operator set, 7 to 22 ({@link Onnx#DEFAULT_OPSET} is a good choice)
+     * @throws IllegalArgumentException for an LSTM with proj_size &gt; 0 (ONNX's LSTM has no
+     *                                  projection) or an opset outside 7 to 22
+     */
+    public void toOnnx(Path file, int opset) throws IOException {
+        toOnnx(file, Onnx.ExportOptions.opset(opset).withBatchFirst(config.batchFirst()));
+    }
+
+    /**
+     * {@link #toOnnx(Path, int)} with every choice spelled out: {@code options} decide the opset,
+     * the input layout (their batchFirst, not this module's), whether the graph takes
+     * {@code h0} (and {@code c0}) inputs, and the module path the nodes are named after.
+     */
+    public void toOnnx(Path file, Onnx.ExportOptions options) throws IOException {
+        if (config.projSize() > 0) {
+            throw new IllegalArgumentException("cannot export an LSTM with proj_size=" + config.projSize()
+                    + " to ONNX: ONNX's LSTM has no projection (torch.onnx.export refuses LSTMs with projections too)");
+        }
+        Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.valueOf(mode().name()), config.inputSize(),
+                config.hiddenSize(), config.numLayers(), config.bias(), config.bidirectional()
+                ? RecurrentStack.Direction.BIDIRECTIONAL : RecurrentStack.Direction.FORWARD, stateDict()), options);
     }
 
     /**
@@ -475,7 +527,13 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * temporary file); {@code in} is not closed. {@code name} stands for the file in error messages.
      */
     public static RNNBase load(InputStream in, String name) throws IOException {
-        return fromStateDict(StateDicts.read(in, name).tensors());
+        return loaded(StateDicts.read(in, name));
+    }
+
+    /** The one recurrent module in a file's contents, as the file says it computes. */
+    private static RNNBase loaded(StateDictFile contents) {
+        String prefix = ConfigInference.findPrefix(contents.tensors(), null);
+        return withStoredMode(fromStateDict(contents.tensors(), prefix), contents, prefix);
     }
 
     /** Every prefix under which {@code stateDict} holds a recurrent module (any kind), sorted. */

@@ -11,8 +11,9 @@ import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 
 /**
- * Models exported by real PyTorch 1.13 with torch.onnx.export, loaded by {@link LSTM#load} and
- * run: output, h_n and c_n equal what PyTorch computed with the exporting module (fixtures
+ * Models exported by real PyTorch 1.13 with torch.onnx.export, loaded by {@link LSTM#load} or
+ * {@link RNNBase#load} and run: output, h_n (and c_n) equal what PyTorch computed with the
+ * exporting module, an RNN's Relu included (fixtures
  * written by tools/fixtures/make_onnx_fixtures.py). batch_first is not in the file; it is said
  * here as a user says it ({@code withBatchFirst}, {@code bin/lstm4j run --batch-first}).
  */
@@ -48,6 +49,30 @@ class PytorchOnnxOutputsTest {
         assertThat(dOut).isLessThanOrEqualTo(1e-5f);
         assertThat(dH).isLessThanOrEqualTo(1e-5f);
         assertThat(dC).isLessThanOrEqualTo(1e-5f);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "gru_2layer_opset13, false, GRU",
+        "gru_bidirectional_batch_first_state_opset17, true, GRU",
+        "rnn_relu_opset11, false, RNN_RELU",
+        "rnn_tanh_bidirectional_opset15, false, RNN_TANH",
+    })
+    void loadedGruOrRnnComputesWhatPytorchComputed(String name, boolean batchFirst, RNNBase.Mode mode)
+            throws IOException {
+        RNNBase loaded = RNNBase.load(resource("/io/onnx/torch/" + name + ".onnx"));
+        HiddenStateRNN module = loaded instanceof GRU gru ? gru.withBatchFirst(batchFirst)
+                : ((RNN) loaded).withBatchFirst(batchFirst);
+        module.eval();
+        assertThat(module.mode()).isEqualTo(mode); // an RNN's Relu comes from the ONNX node, not from a default
+        StateDictFile expected = StateDicts.read(resource("/io/onnx/torch/" + name + ".expected.npz"));
+        HiddenStateRNN.Output out = module.forward(expected.tensor("input"),
+                expected.tensors().containsKey("h0") ? expected.tensor("h0") : null);
+        float dOut = out.output().maxAbsDiff(expected.tensor("output"));
+        float dH = out.hN().maxAbsDiff(expected.tensor("h_n"));
+        System.out.printf("%-50s %-52s maxdiff output %.3e  h_n %.3e%n", name, module, dOut, dH);
+        assertThat(dOut).isLessThanOrEqualTo(1e-5f);
+        assertThat(dH).isLessThanOrEqualTo(1e-5f);
     }
 
     private static Path resource(String path) {
