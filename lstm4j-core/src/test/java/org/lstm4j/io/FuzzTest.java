@@ -27,7 +27,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
-import org.lstm4j.tensor.Tensor;
 
 /**
  * Mutated valid files (bit flips, overwritten bytes, interesting integers in length fields,
@@ -246,9 +245,7 @@ class FuzzTest {
             try {
                 // Not through ByteSource.guard: a RuntimeException here is a missing check, and must fail the test.
                 StateDictFile sd = StateDicts.read(ByteSource.of(file, "fuzz.bin"), "x");
-                for (Tensor t : sd.tensors().values()) {
-                    assertThat(t.numel()).isGreaterThanOrEqualTo(0);
-                }
+                assertBackedByTheFile(kind, sd, file.length);
             } catch (IOException e) {
                 assertThat(e.getMessage()).contains("fuzz.bin");
             }
@@ -277,6 +274,37 @@ class FuzzTest {
             s[1] += System.nanoTime() - start;
             s[2] = Math.max(s[2], allocated);
         }
+    }
+
+    /**
+     * Every value read must come from the file: a reader that trusted a declared shape and
+     * returned zeros (or repeated bytes) past the file's end would return more elements than the
+     * file can hold. safetensors and .npy store each element once; .npz entries may be deflated,
+     * and deflate expands at most 1032:1 (plus an end-of-stream byte or so per entry); torch.save
+     * views may repeat elements (expand's stride 0), up to TorchZip's documented limit.
+     */
+    private static void assertBackedByTheFile(String kind, StateDictFile sd, long fileBytes) {
+        long elements = 0;
+        long storedBytes = 0;
+        for (TensorInfo info : sd.infos()) {
+            assertThat(Arrays.stream(info.shape()).min().orElse(0)).as("%s: smallest dim of %s", kind, info.name())
+                    .isNotNegative();
+            assertThat((long) sd.tensor(info.name()).numel()).as("%s: numel of %s", kind, info.name()).isEqualTo(info.numel());
+            elements += info.numel();
+            storedBytes += info.numel() * itemSize(info.dtype());
+        }
+        switch (kind) {
+            case "safetensors", "npy" -> assertThat(storedBytes).as("%s: bytes of the tensors read", kind)
+                    .isLessThanOrEqualTo(fileBytes);
+            case "npz" -> assertThat(storedBytes).as("%s: bytes of the tensors read", kind)
+                    .isLessThanOrEqualTo(1032 * fileBytes + 1024L * sd.tensors().size());
+            default -> assertThat(elements).as("%s: elements of the tensors read", kind)
+                    .isLessThanOrEqualTo(TorchZip.MAX_ELEMENTS_PER_BYTE * fileBytes + (1L << 20));
+        }
+    }
+
+    private static int itemSize(String dtype) {
+        return Arrays.stream(DType.values()).filter(t -> t.pytorchName.equals(dtype)).findFirst().orElseThrow().itemSize;
     }
 
     @AfterContainer
