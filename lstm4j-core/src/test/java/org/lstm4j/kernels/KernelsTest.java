@@ -1,6 +1,7 @@
 package org.lstm4j.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,21 @@ class KernelsTest {
         if (!modulePresent) {
             assertThat(Kernels.vectorMatrix()).isEmpty();
         }
+    }
+
+    /**
+     * The runs of the kernel tests at 128 and 256 bits (lstm4j-core/pom.xml) test those widths
+     * only if forcing a width really makes every kernel use it.
+     */
+    @Test
+    void aForcedWidthIsTheWidthEveryKernelUses() {
+        int bits = Integer.getInteger(Kernels.VECTOR_BIT_SIZE_PROPERTY, 0);
+        assumeTrue(bits > 0 && ModuleLayer.boot().findModule(Kernels.VECTOR_MODULE).isPresent(),
+                "no vector width forced (-D" + Kernels.VECTOR_BIT_SIZE_PROPERTY + "=128|256|512)");
+        assertThat(Kernels.matrix().name()).isEqualTo("vector-" + bits);
+        assertThat(Kernels.pointwise().name()).isEqualTo("vector-" + bits);
+        assertThat(Kernels.matrix().lanes()).isEqualTo(bits / Float.SIZE);
+        assertThat(Kernels.vectorMatrix()).hasValueSatisfying(k -> assertThat(k.name()).isEqualTo("vector-" + bits));
     }
 
     @Test

@@ -11,16 +11,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The worker threads: every part runs once, failures reach the caller (also from parts waiting
  * at a barrier), and barrier calls from several threads at once neither deadlock nor mix.
- * Runs with however many threads the machine has (CI: 2); with one, parts run on the caller.
+ * Runs with the 2 threads per call that lstm4j-core/pom.xml pins, so parts really run on a worker
+ * thread, also on a 1-CPU runner.
  */
 @Timeout(60)
 class ParallelTest {
+
+    /** Pinned by lstm4j-core/pom.xml (-Dlstm4j.threads=2), so the work is split even on a 1-CPU runner. */
+    @BeforeAll
+    static void workIsSplitAcrossThreads() {
+        assertThat(Parallel.threads()).as("threads per call (-D%s)", Parallel.THREADS_PROPERTY).isGreaterThanOrEqualTo(2);
+    }
 
     @Test
     void everyPartRunsExactlyOnce() {

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +23,12 @@ import org.lstm4j.tensor.Tensor;
  * panels differently) run the same splits.
  */
 class ParallelForwardTest {
+
+    /** Pinned by lstm4j-core/pom.xml (-Dlstm4j.threads=2), so the work is split even on a 1-CPU runner. */
+    @BeforeAll
+    static void workIsSplitAcrossThreads() {
+        assertThat(Parallel.threads()).as("threads per call (-D%s)", Parallel.THREADS_PROPERTY).isGreaterThanOrEqualTo(2);
+    }
 
     private static final int STEPS = 40;
     private static final int BATCH = 17; // an odd batch: unequal parts

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +50,7 @@ class PackedParityTest {
                             : "",
                     enforceSorted ? " sorted" : " unsorted",
                     viaList ? " packSequence" : paddedBatchFirst ? " batchFirst" : "",
-                    givenState ? " h0c0" : "", train ? " shapes-only" : "");
+                    givenState ? " h0c0" : "", train ? " layer0-only" : "");
         }
     }
 
@@ -63,7 +65,8 @@ class PackedParityTest {
     /**
      * Layers, bidirectional and projections cycle through all 12 combinations every 12 cases;
      * bias, h0 and sortedness alternate on other periods; cases 36+ add dropout, in evaluation
-     * mode except every third (training mode: shapes only, the masks being random).
+     * mode except every third. In training mode the masks are random, so only what dropout cannot
+     * reach is compared: layer 0's rows of h_n and c_n (dropout acts between layers).
      */
     static List<Case> cases() {
         SplittableRandom random = new SplittableRandom(SEED);
@@ -170,7 +173,8 @@ class PackedParityTest {
         Rnn.PaddedSequence unpacked = Rnn.padPackedSequence(out.output(), false, 0f, c.steps());
         assertThat(unpacked.lengths()).isEqualTo(c.lengths());
         if (c.train()) {
-            return; // dropout masks are random: shapes only
+            checkLayerZero(c, lstm, out, sequences, h0, c0);
+            return;
         }
 
         float dOut = 0f;
@@ -192,6 +196,37 @@ class PackedParityTest {
         assertThat(dOut).as("output maxdiff").isLessThanOrEqualTo(LSTMForwardParityTest.TOLERANCE);
         assertThat(dH).as("hN maxdiff").isLessThanOrEqualTo(LSTMForwardParityTest.TOLERANCE);
         assertThat(dC).as("cN maxdiff").isLessThanOrEqualTo(LSTMForwardParityTest.TOLERANCE);
+    }
+
+    /**
+     * Training mode: layer 0 sees no dropout (it acts on what layer 0 passes up), so layer 0's
+     * rows of h_n and c_n must equal a one-layer libtorch LSTM with layer 0's weights run on each
+     * sequence alone.
+     */
+    private static void checkLayerZero(Case c, LSTM lstm, LSTM.PackedOutput out, List<Tensor> sequences, Tensor h0,
+                                       Tensor c0) {
+        LSTM.Config config = c.config();
+        int d = config.numDirections();
+        LSTM.Config layerZero = new LSTM.Config(config.inputSize(), config.hiddenSize(), 1, config.bias(), false, 0.0,
+                config.bidirectional(), config.projSize());
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        lstm.stateDict().forEach((name, t) -> {
+            if (name.endsWith("_l0") || name.endsWith("_l0_reverse")) {
+                weights.put(name, t);
+            }
+        });
+        float dH = 0f;
+        float dC = 0f;
+        for (int b = 0; b < sequences.size(); b++) {
+            Tensor h0b = h0 == null ? null : h0.narrow(0, 0, d).select(1, b);
+            Tensor c0b = c0 == null ? null : c0.narrow(0, 0, d).select(1, b);
+            LSTM.Output alone = torch.lstm(layerZero, weights, sequences.get(b), h0b, c0b, false);
+            dH = Math.max(dH, out.hN().narrow(0, 0, d).select(1, b).maxAbsDiff(alone.hN()));
+            dC = Math.max(dC, out.cN().narrow(0, 0, d).select(1, b).maxAbsDiff(alone.cN()));
+        }
+        record(String.format("%-110s maxdiff layer-0 hN %.3e  cN %.3e", c.name(), dH, dC), Math.max(dH, dC), c.name());
+        assertThat(dH).as("layer 0 hN maxdiff").isLessThanOrEqualTo(LSTMForwardParityTest.TOLERANCE);
+        assertThat(dC).as("layer 0 cN maxdiff").isLessThanOrEqualTo(LSTMForwardParityTest.TOLERANCE);
     }
 
     /** (T, N, H_in) or (N, T, H_in) holding the sequences, and large random values past each end. */
