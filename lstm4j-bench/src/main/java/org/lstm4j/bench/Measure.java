@@ -1,10 +1,12 @@
 package org.lstm4j.bench;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.function.Function;
 
 /** Timing and machine facts shared by the side-by-side harness and the scaling sweep. */
 final class Measure {
@@ -106,22 +108,15 @@ final class Measure {
     }
 
     /**
-     * A harness's options from its command line: null after printing {@code usage} for --help or
-     * -h; on a bad argument prints the error and the usage and exits with status 2.
+     * {@code value} rounded to {@code digits} significant digits, for a JSON number that carries
+     * what the measurement can tell; null if not finite (JSON has no NaN or infinity).
      */
-    static <T> T parseArgs(String[] args, String usage, Function<String[], T> parse) {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            System.out.print(usage);
+    static BigDecimal significant(double value, int digits) {
+        if (!Double.isFinite(value)) {
             return null;
         }
-        try {
-            return parse.apply(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.print(usage);
-            System.exit(2);
-            return null;
-        }
+        BigDecimal rounded = new BigDecimal(value).round(new MathContext(digits, RoundingMode.HALF_EVEN));
+        return rounded.scale() < 0 ? rounded.setScale(0) : rounded; // 12350, not 1.235E+4
     }
 
     /** Sets a system property unless the command line already did. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.AnnotationLine;
@@ -29,6 +30,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.tensor.Tensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * How lstm4j's and libtorch's inference forward times grow with sequence length L, batch N and
@@ -44,25 +48,13 @@ import org.lstm4j.tensor.Tensor;
  * bin/lstm4j-bench sweep --quick --out docs/img
  * }</pre>
  */
-public final class ScalingSweep {
-
-    static final String USAGE = """
-            Usage: bin/lstm4j-bench sweep [--quick] [--out DIR]
-
-            Times lstm4j's LSTM.forward and libtorch 2.7.1's LSTM (DJL, offline, 2 intra-op threads)
-            in one JVM, varying one of L (sequence length), N (batch), H (hidden size) at a time
-            around L=100, N=32, I=128, H=256, 1 layer, inference forward, and writes
-            DIR/scaling-sweep.png (time vs L, vs N, vs H; median ms) and
-            DIR/scaling-sweep.csv.
-
-              --quick     short warm-up and measurement: the whole sweep in under 2 minutes
-                          on a quiet 2-core machine (without it, about 4 minutes)
-              --out DIR   output folder, created if missing (default: docs/img)
-
-            Examples:
-              bin/lstm4j-bench sweep --quick
-              bin/lstm4j-bench sweep --out /tmp/sweep
-            """;
+@Command(name = "lstm4j-bench sweep", mixinStandardHelpOptions = true,
+        description = "Times lstm4j's LSTM.forward and libtorch 2.7.1's LSTM (DJL, offline, 2 intra-op threads) in one"
+                + " JVM, varying one of L (sequence length), N (batch), H (hidden size) at a time around L=100, N=32,"
+                + " I=128, H=256, 1 layer, inference forward, and writes DIR/scaling-sweep.png (time vs L, vs N, vs H;"
+                + " median ms) and DIR/scaling-sweep.csv.",
+        footer = {"", "Examples:", "  bin/lstm4j-bench sweep --quick", "  bin/lstm4j-bench sweep --out /tmp/sweep"})
+public final class ScalingSweep implements Callable<Integer> {
 
     static final String PNG_NAME = "scaling-sweep.png";
     static final String CSV_NAME = "scaling-sweep.csv";
@@ -85,27 +77,19 @@ public final class ScalingSweep {
             new Axis("H", "hidden size H", new int[] {64, 128, 256, 512},
                     v -> new BenchConfig("H", BASE.seqLen(), BASE.batch(), BASE.inputSize(), v, 1, false, false, 1.0)));
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--quick", description = "short warm-up and measurement: the whole sweep in under 2 minutes"
+            + " on a quiet 2-core machine (without it, about 4 minutes)")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "docs/img",
+            description = "output folder, created if missing (default: ${DEFAULT-VALUE})")
+    Path out;
+
     /** What to run. */
     record Options(boolean quick, Path out) {
-
-        static Options parse(String... args) {
-            boolean quick = false;
-            Path out = Path.of("docs", "img");
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> quick = true;
-                    case "--out" -> {
-                        if (++i >= args.length) {
-                            throw new IllegalArgumentException("expected a folder after --out, got none");
-                        }
-                        out = Path.of(args[i]);
-                    }
-                    default -> throw new IllegalArgumentException(
-                            "expected --quick, --out DIR or --help, got '" + args[i] + "'");
-                }
-            }
-            return new Options(quick, out);
-        }
 
         double warmupSeconds() {
             return quick ? 1 : 3;
@@ -139,14 +123,13 @@ public final class ScalingSweep {
 
     private static volatile Object sink;
 
-    private ScalingSweep() {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ScalingSweep()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options = Measure.parseArgs(args, USAGE, Options::parse);
-        if (options == null) {
-            return;
-        }
+    @Override
+    public Integer call() throws Exception {
+        Options options = new Options(quick, out);
         Measure.libtorchDefaults();
         Measure.defaultProperty("java.awt.headless", "true");
 
@@ -195,6 +178,7 @@ public final class ScalingSweep {
             System.out.printf("warning: other processes used up to %.0f%% of the machine during a point (column"
                     + " 'others'); libtorch's OpenMP threads suffer most; rerun on a quiet machine%n", 100 * worstOthers);
         }
+        return 0;
     }
 
     private static Point measure(Axis axis, int value, Options options) {

@@ -1,17 +1,19 @@
 package org.lstm4j.bench;
 
+import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
+import java.util.concurrent.Callable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
@@ -20,70 +22,46 @@ import org.lstm4j.kernels.Parallel;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.tensor.Tensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * lstm4j and libtorch side by side in one JVM: same shapes, same weights, alternating blocks
  * of calls ({@link Measure#alternatingBlocks}), medians. Prints this machine's measured FMA peak,
  * the GEMM micro-kernel alone at the LSTM's shapes, and the table of issue 6's configs.
  */
-public final class SideBySide {
+@Command(name = "lstm4j-bench", sortOptions = false,
+        description = {"Runs lstm4j and libtorch 2.7.1 (DJL, offline, 2 intra-op threads) on issue 6's configs"
+                + " (a)-(f) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch /"
+                + " lstm4j, > 1 means lstm4j is faster), lstm4j GFLOP/s and %% of this machine's FP32 FMA peak"
+                + " (measured first with a Vector API FMA loop on all cores). GFLOP/s counts the matrix products"
+                + " (training: 3x the forward's). maxdiff is the largest absolute difference from libtorch: outputs"
+                + " (a)-(e), parameter gradients (f).",
+            "Also: bin/lstm4j-bench sweep [--quick] [--out DIR] (ScalingSweep), bin/lstm4j-bench jmh [JMH options]."},
+        footer = {"", "Examples:", "  bin/lstm4j-bench --quick", "  bin/lstm4j-bench --json docs/bench.json",
+            "  LSTM4J_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bin/lstm4j-bench --quick",
+            "  bin/lstm4j-bench jmh GemmBenchmark -prof gc"})
+public final class SideBySide implements Callable<Integer> {
 
-    static final String USAGE = """
-            Usage: bin/lstm4j-bench [--quick] [--json FILE] [--configs a,b,...] [--no-gemm]
-                   bin/lstm4j-bench jmh [JMH options]
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
 
-            Runs lstm4j and libtorch 2.7.1 (DJL, offline, 2 intra-op threads) on issue 6's configs
-            (a)-(f) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio
-            (libtorch / lstm4j, > 1 means lstm4j is faster), lstm4j GFLOP/s and % of this machine's
-            FP32 FMA peak (measured first with a Vector API FMA loop on all cores). GFLOP/s counts
-            the matrix products (training: 3x the forward's). maxdiff is the largest absolute
-            difference from libtorch: outputs (a)-(e), parameter gradients (f).
+    @Option(names = "--quick", description = "short warm-up and measurement (under 3 minutes)")
+    boolean quick;
 
-              --quick        short warm-up and measurement (under 3 minutes)
-              --json FILE    also write the table as JSON (a list of objects)
-              --configs LIST only these configs, e.g. a,b
-              --no-gemm      skip the GEMM micro-kernel table
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the table as JSON (a list of objects)")
+    Path json;
 
-            Examples:
-              bin/lstm4j-bench --quick
-              bin/lstm4j-bench --json docs/bench.json
-              LSTM4J_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bin/lstm4j-bench --quick
-              bin/lstm4j-bench jmh GemmBenchmark -prof gc
-            """;
+    @Option(names = "--configs", split = ",", paramLabel = "LIST", converter = ConfigLetter.class,
+            description = "only these configs, e.g. a,b (default: a-f)")
+    List<BenchConfig> configs;
 
-    /** What to run; validated on construction. */
+    @Option(names = "--no-gemm", description = "skip the GEMM micro-kernel table")
+    boolean noGemm;
+
+    /** What to run. */
     record Options(boolean quick, Optional<Path> json, List<BenchConfig> configs, boolean gemm) {
-
-        Options {
-            if (configs.isEmpty()) {
-                throw new IllegalArgumentException("expected at least one config, got none");
-            }
-        }
-
-        static Options parse(String... args) {
-            boolean quick = false;
-            boolean gemm = true;
-            Optional<Path> json = Optional.empty();
-            List<BenchConfig> configs = BenchConfig.ALL;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> quick = true;
-                    case "--no-gemm" -> gemm = false;
-                    case "--json" -> json = Optional.of(Path.of(value(args, ++i, "--json")));
-                    case "--configs" -> configs = Arrays.stream(value(args, ++i, "--configs").split(","))
-                            .map(String::strip).map(BenchConfig::byLetter).collect(Collectors.toList());
-                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
-                }
-            }
-            return new Options(quick, json, configs, gemm);
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException("expected a value after " + option + ", got none");
-            }
-            return args[i];
-        }
 
         double warmupSeconds() {
             return quick ? 1.5 : 5;
@@ -95,6 +73,14 @@ public final class SideBySide {
 
         int minRounds() {
             return quick ? 5 : 15;
+        }
+    }
+
+    /** {@code --configs} letters: a to f. */
+    static final class ConfigLetter implements CommandLine.ITypeConverter<BenchConfig> {
+        @Override
+        public BenchConfig convert(String letter) {
+            return BenchConfig.byLetter(letter.strip());
         }
     }
 
@@ -123,14 +109,13 @@ public final class SideBySide {
 
     private static volatile Object sink;
 
-    private SideBySide() {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SideBySide()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options = Measure.parseArgs(args, USAGE, Options::parse);
-        if (options == null) {
-            return;
-        }
+    @Override
+    public Integer call() throws Exception {
+        Options options = new Options(quick, Optional.ofNullable(json), configs == null ? BenchConfig.ALL : configs, !noGemm);
         Measure.libtorchDefaults();
 
         int cores = Runtime.getRuntime().availableProcessors();
@@ -169,6 +154,7 @@ public final class SideBySide {
             Files.writeString(options.json().get(), json(rows, peakAll, date, jdk, kernels.name()));
             System.out.println("\nwrote " + options.json().get());
         }
+        return 0;
     }
 
     private static Row measure(BenchConfig config, Options options) throws Exception {
@@ -314,21 +300,34 @@ public final class SideBySide {
                 row.libtorchGflops());
     }
 
-    /** The table as a JSON list, one object per config. */
+    /**
+     * The table as a JSON list, one object per config; numbers rounded to the digits they carry
+     * (a non-finite one, e.g. a ratio over a zero time, is null).
+     */
     static String json(List<Row> rows, double peak, String date, String jdk, String kernels) {
-        StringBuilder sb = new StringBuilder("[\n");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
+        List<Map<String, Object>> objects = new ArrayList<>();
+        for (Row r : rows) {
             BenchConfig c = r.config();
-            sb.append(String.format(Locale.ROOT, "  {\"config\": \"%s\", \"shape\": \"%s\", \"lstm4j_ms\": %.6g, "
-                            + "\"libtorch_ms\": %.6g, \"ratio\": %.4g, \"target_ratio\": %.2g, \"gflops\": %.4g, "
-                            + "\"peak_gflops\": %.1f, \"peak_pct\": %.3g, \"libtorch_gflops\": %.4g, "
-                            + "\"max_abs_diff\": %.3g, \"max_abs_reference\": %.3g, \"others_cpu_pct\": %.3g, \"kernels\": \"%s\", \"jdk\": \"%s\", \"date\": \"%s\"}%s%n",
-                    c.letter(), c.shape(), r.lstm4jMs(), r.libtorchMs(), r.ratio(), c.target(), r.gflops(), peak,
-                    100 * r.gflops() / peak, r.libtorchGflops(), r.maxAbsDiff(), r.maxAbsReference(), 100 * r.othersCpu(), kernels, jdk, date,
-                    i + 1 < rows.size() ? "," : ""));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("config", c.letter());
+            o.put("shape", c.shape());
+            o.put("lstm4j_ms", Measure.significant(r.lstm4jMs(), 6));
+            o.put("libtorch_ms", Measure.significant(r.libtorchMs(), 6));
+            o.put("ratio", Measure.significant(r.ratio(), 4));
+            o.put("target_ratio", Measure.significant(c.target(), 2));
+            o.put("gflops", Measure.significant(r.gflops(), 4));
+            o.put("peak_gflops", Measure.significant(peak, 4));
+            o.put("peak_pct", Measure.significant(100 * r.gflops() / peak, 3));
+            o.put("libtorch_gflops", Measure.significant(r.libtorchGflops(), 4));
+            o.put("max_abs_diff", Measure.significant(r.maxAbsDiff(), 3));
+            o.put("max_abs_reference", Measure.significant(r.maxAbsReference(), 3));
+            o.put("others_cpu_pct", Measure.significant(100 * r.othersCpu(), 3));
+            o.put("kernels", kernels);
+            o.put("jdk", jdk);
+            o.put("date", date);
+            objects.add(o);
         }
-        return sb.append("]\n").toString();
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(objects) + "\n";
     }
 
     private static String loadAverage() {

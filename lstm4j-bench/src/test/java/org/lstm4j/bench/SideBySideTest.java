@@ -1,0 +1,69 @@
+package org.lstm4j.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The harnesses' command lines and JSON, without running a benchmark. */
+class SideBySideTest {
+
+    @Test
+    void optionsAreParsed() {
+        SideBySide bench = new SideBySide();
+        new CommandLine(bench).parseArgs("--quick", "--configs", "a, c", "--json", "out.json", "--no-gemm");
+        assertThat(bench.quick).isTrue();
+        assertThat(bench.configs).containsExactly(BenchConfig.byLetter("a"), BenchConfig.byLetter("c"));
+        assertThat(bench.json).isEqualTo(Path.of("out.json"));
+        assertThat(bench.noGemm).isTrue();
+
+        ScalingSweep sweep = new ScalingSweep();
+        new CommandLine(sweep).parseArgs();
+        assertThat(sweep.quick).isFalse();
+        assertThat(sweep.out).isEqualTo(Path.of("docs", "img"));
+    }
+
+    @Test
+    void aBadOptionIsAUsageError() {
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new SideBySide()).setErr(new PrintWriter(err)).execute("--configs", "z");
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).contains("expected a config letter a-f, got 'z'");
+    }
+
+    @Test
+    void jsonKeepsItsFieldsAndEscapesStrings() {
+        BenchConfig config = BenchConfig.byLetter("e");
+        SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 3.58e-7, 0.906, 0.01);
+        String json = SideBySide.json(List.of(row, row), 261.14, "2026-12-01T05:00Z", "JDK \"17\" \\ build",
+                "vector-512");
+        JsonArray rows = JsonParser.parseString(json).getAsJsonArray();
+        assertThat(rows).hasSize(2);
+        JsonObject o = rows.get(0).getAsJsonObject();
+        assertThat(o.keySet()).containsExactly("config", "shape", "lstm4j_ms", "libtorch_ms", "ratio", "target_ratio",
+                "gflops", "peak_gflops", "peak_pct", "libtorch_gflops", "max_abs_diff", "max_abs_reference",
+                "others_cpu_pct", "kernels", "jdk", "date");
+        assertThat(o.get("jdk").getAsString()).isEqualTo("JDK \"17\" \\ build");
+        assertThat(o.get("shape").getAsString()).isEqualTo(config.shape());
+        assertThat(json).contains("\"shape\": \"" + config.shape() + "\""); // readable: no \\u003d for =
+        assertThat(o.get("ratio").getAsDouble()).isEqualTo(1.5);
+        assertThat(o.get("max_abs_diff").getAsDouble()).isEqualTo(3.58e-7);
+        assertThat(o.get("peak_gflops").getAsDouble()).isEqualTo(261.1);
+        assertThat(o.get("gflops").getAsDouble()).isEqualTo(Measure.significant(config.flops() / 2e6, 4).doubleValue());
+    }
+
+    @Test
+    void aNonFiniteNumberIsNull() {
+        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("a"), 0.0, 3.0, 0, 1, 0);
+        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
+                .get(0).getAsJsonObject();
+        assertThat(o.get("ratio").isJsonNull()).isTrue();
+    }
+}
