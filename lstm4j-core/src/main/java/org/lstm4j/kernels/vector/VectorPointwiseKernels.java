@@ -17,7 +17,7 @@ import org.lstm4j.kernels.PointwiseKernels;
  * n found by the 1.5·2²³ rounding trick so no float→int conversion is needed), e^r by a degree-6
  * polynomial, 2ⁿ built in the exponent bits. Inputs are clamped to [−87.3, 88], so 2ⁿ stays a
  * normal float; sigmoid and tanh saturate long before either bound matters.
- * tanh uses Cephes {@code tanhf}'s odd polynomial for |x| < 0.625 (no cancellation near 0),
+ * tanh uses Cephes {@code tanhf}'s odd polynomial for |x| &lt; 0.625 (no cancellation near 0),
  * 1 − 2/(e^{2|x|} + 1) above, and x itself below 2⁻¹².
  */
 public final class VectorPointwiseKernels implements PointwiseKernels {
