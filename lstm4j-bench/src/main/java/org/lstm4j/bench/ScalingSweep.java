@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
  * bin/lstm4j-bench sweep --quick --out docs/img
  * }</pre>
  */
-@Command(name = "lstm4j-bench sweep", mixinStandardHelpOptions = true,
+@Command(name = "lstm4j-bench sweep",
         description = "Times lstm4j's LSTM.forward and libtorch 2.7.1's LSTM (DJL, offline, 2 intra-op threads) in one"
                 + " JVM, varying one of L (sequence length), N (batch), H (hidden size) at a time around L=100, N=32,"
                 + " I=128, H=256, 1 layer, inference forward, and writes DIR/scaling-sweep.png (time vs L, vs N, vs H;"

@@ -28,6 +28,18 @@ class SideBySideTest {
         new CommandLine(sweep).parseArgs();
         assertThat(sweep.quick).isFalse();
         assertThat(sweep.out).isEqualTo(Path.of("docs", "img"));
+        new CommandLine(sweep).parseArgs("--quick", "--out", "/tmp/sweep");
+        assertThat(sweep.quick).isTrue();
+        assertThat(sweep.out).isEqualTo(Path.of("/tmp/sweep"));
+    }
+
+    @Test
+    void helpIsPrinted() {
+        for (Object harness : new Object[] {new SideBySide(), new ScalingSweep()}) {
+            StringWriter out = new StringWriter();
+            assertThat(new CommandLine(harness).setOut(new PrintWriter(out)).execute("--help")).isZero();
+            assertThat(out.toString()).contains("Usage: lstm4j-bench", "--quick", "Examples:");
+        }
     }
 
     @Test
