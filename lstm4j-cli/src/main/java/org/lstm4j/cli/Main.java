@@ -58,8 +58,11 @@ public final class Main implements Callable<Integer> {
             return FAILURE;
         });
         cli.setExecutionStrategy(parseResult -> {
-            try (LogLines logs = LogLines.route(verbose(parseResult), err)) {
+            LogLines logs = LogLines.route(verbose(parseResult), err);
+            try {
                 return new CommandLine.RunLast().execute(parseResult);
+            } finally {
+                logs.close();
             }
         });
         try {

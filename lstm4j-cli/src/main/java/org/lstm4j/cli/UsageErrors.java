@@ -31,7 +31,7 @@ final class UsageErrors implements CommandLine.IParameterExceptionHandler {
     }
 
     /** The one line, without the help hint. */
-    static String describe(ParameterException e) {
+    private static String describe(ParameterException e) {
         CommandLine cli = e.getCommandLine();
         String prefix = cli.getCommandSpec().qualifiedName() + ": ";
         // An unknown option also leaves required options unset; the unknown one is the mistake to report.
