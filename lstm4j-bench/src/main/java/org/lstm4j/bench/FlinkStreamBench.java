@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -36,6 +37,12 @@ import org.lstm4j.flink.state.KeyState;
 import org.lstm4j.flink.state.KeyStateSerializer;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.nn.LSTM;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Events per second of lstm4j's Flink operators on an embedded MiniCluster, for config (a)'s model
@@ -52,36 +59,26 @@ import org.lstm4j.nn.LSTM;
  * key i mod K with seq i div K; the rate is taken at the sink between the moments it has seen 20%
  * and 100% of the outputs, so start-up and JIT warm-up stay out.
  */
-public final class FlinkStreamBench {
-    private static final String USAGE = """
-            usage: bin/lstm4j-bench flink [--quick] [--events N] [--keys K]
-              events/s of the Flink LSTM operators (config (a)'s model) on an embedded MiniCluster
-            """;
+@Command(name = "lstm4j-bench flink",
+        description = "events/s of the Flink LSTM operators (config (a)'s model) on an embedded MiniCluster",
+        footer = {"", "Examples:", "  bin/lstm4j-bench flink", "  bin/lstm4j-bench flink --quick"})
+public final class FlinkStreamBench implements Callable<Integer> {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--quick", description = "12,000 events per run instead of 60,000")
+    boolean quick;
+
+    @Option(names = "--events", paramLabel = "N", description = "events per run (at least 100; default 60,000)")
+    Long events;
+
+    @Option(names = "--keys", paramLabel = "K", defaultValue = "1000", description = "distinct keys (default ${DEFAULT-VALUE})")
+    int keys;
+
+    @Spec
+    CommandSpec spec;
 
     record Options(long events, int keys) {
-        static Options parse(String[] args) {
-            long events = 60_000;
-            int keys = 1000;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> events = 12_000;
-                    case "--events" -> events = Long.parseLong(value(args, ++i));
-                    case "--keys" -> keys = Integer.parseInt(value(args, ++i));
-                    default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
-                }
-            }
-            if (events < 100 || keys < 1) {
-                throw new IllegalArgumentException("expected --events >= 100 and --keys >= 1");
-            }
-            return new Options(events, keys);
-        }
-
-        private static String value(String[] args, int i) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(args[i - 1] + " needs a value");
-            }
-            return args[i];
-        }
     }
 
     /** Outputs seen by the sink and when: JVM-wide, since the MiniCluster runs in this JVM. */
@@ -90,13 +87,16 @@ public final class FlinkStreamBench {
     private static final AtomicLong LAST_NANOS = new AtomicLong();
     private static volatile long warmAfter;
 
-    private FlinkStreamBench() {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new FlinkStreamBench()).execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options = Measure.parseArgs(args, USAGE, Options::parse);
-        if (options == null) {
-            return;
+    @Override
+    public Integer call() throws Exception {
+        Options options = new Options(events != null ? events : quick ? 12_000 : 60_000, keys);
+        if (options.events() < 100 || options.keys() < 1) {
+            throw new ParameterException(spec.commandLine(), "expected --events >= 100 and --keys >= 1, got --events "
+                    + options.events() + " --keys " + options.keys());
         }
         BenchConfig a = BenchConfig.byLetter("a");
         LSTM lstm = new LSTM(a.lstmConfig(), 1);
@@ -140,6 +140,7 @@ public final class FlinkStreamBench {
             }
         }
         System.out.println("load average at end " + loadAverage());
+        return 0;
     }
 
     private static double run(ModelRef model, Options options, String backend, int parallelism, boolean bundled,

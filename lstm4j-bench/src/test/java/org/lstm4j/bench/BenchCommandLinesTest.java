@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The harnesses' command lines and JSON, without running a benchmark. */
-class SideBySideTest {
+/** The harnesses' command lines (side by side, sweep, Flink) and the side-by-side JSON, without running a benchmark. */
+class BenchCommandLinesTest {
 
     @Test
     void optionsAreParsed() {
@@ -35,11 +35,24 @@ class SideBySideTest {
 
     @Test
     void helpIsPrinted() {
-        for (Object harness : new Object[] {new SideBySide(), new ScalingSweep()}) {
+        for (Object harness : new Object[] {new SideBySide(), new ScalingSweep(), new FlinkStreamBench()}) {
             StringWriter out = new StringWriter();
             assertThat(new CommandLine(harness).setOut(new PrintWriter(out)).execute("--help")).isZero();
             assertThat(out.toString()).contains("Usage: lstm4j-bench", "--quick", "Examples:");
         }
+    }
+
+    @Test
+    void flinkBenchOptions() {
+        FlinkStreamBench bench = new FlinkStreamBench();
+        new CommandLine(bench).parseArgs("--quick", "--keys", "10");
+        assertThat(bench.quick).isTrue();
+        assertThat(bench.keys).isEqualTo(10);
+        assertThat(bench.events).isNull();
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new FlinkStreamBench()).setErr(new PrintWriter(err)).execute("--events", "5");
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).contains("expected --events >= 100 and --keys >= 1, got --events 5 --keys 1000");
     }
 
     @Test
