@@ -179,7 +179,7 @@ public final class LSTM extends RNNBase {
     /**
      * The LSTM in a model file: safetensors, {@code torch.save} (.pt/.pth: a state dict, a checkpoint
      * or a whole pickled model, zip or legacy format), a TorchScript archive, .npz or ONNX (its
-     * {@code LSTM} nodes; see {@link Onnx}), read without executing anything from the file (see
+     * {@code LSTM} nodes; see {@link org.lstm4j.io.Onnx}), read without executing anything from the file (see
      * {@link StateDicts}). The one LSTM in the file is found wherever its keys sit.
      *
      * <pre>{@code
