@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
         description = {"Runs lstm4j and libtorch 2.7.1 (DJL, offline, 2 intra-op threads) on issue 6's configs"
                 + " (a)-(f) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch /"
                 + " lstm4j, > 1 means lstm4j is faster), lstm4j GFLOP/s and %% of this machine's FP32 FMA peak"
-                + " (measured first with a Vector API FMA loop on all cores). GFLOP/s counts the matrix products"
+                + " (measured first: cores x one core's Vector API FMA loop, acc = fma(a, b, acc)). GFLOP/s counts the matrix products"
                 + " (training: 3x the forward's). maxdiff is the largest absolute difference from libtorch: outputs"
                 + " (a)-(e), parameter gradients (f).",
             "Also: bin/lstm4j-bench sweep [--quick] [--out DIR] (ScalingSweep), bin/lstm4j-bench jmh [JMH options]."},
@@ -128,10 +128,10 @@ public final class SideBySide implements Callable<Integer> {
                 loadAverage());
 
         CpuShare peakCpu = new CpuShare();
-        double peakOne = FmaPeak.measure(1, options.quick() ? 1 : 3);
-        double peakAll = FmaPeak.measure(cores, options.quick() ? 1 : 3);
-        System.out.printf("peak     %.0f GFLOP/s FP32 FMA on %d cores (%.0f on 1), Vector API FMA loop; others %.0f%%%n%n",
-                peakAll, cores, peakOne, 100 * peakCpu.others());
+        FmaPeak.Peak peak = FmaPeak.measurePeak(options.quick() ? 1 : 3);
+        double peakOne = peak.oneCore();
+        double peakAll = peak.machine();
+        System.out.printf("peak     %s; others %.0f%%%n%n", peak.describe(), 100 * peakCpu.others());
 
         if (options.gemm()) {
             gemmTable(kernels, peakOne, options);

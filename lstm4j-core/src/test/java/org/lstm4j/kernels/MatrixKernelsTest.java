@@ -71,26 +71,39 @@ class MatrixKernelsTest {
      * rows computed together (a streamed sequence matches the whole one) and whatever path the
      * shape takes (one-row gather, panels laid out per call or once, partial panels, k-blocks).
      */
+    /** The vector kernels with panel micro-kernels of {@code rowBlock} rows (2 or 4), whatever this machine picks. */
+    private static MatrixKernels vectorWithRowBlock(int rowBlock) throws ReflectiveOperationException {
+        assumeTrue(Kernels.vectorMatrix().isPresent(), "jdk.incubator.vector is not in the boot layer");
+        return (MatrixKernels) Class.forName("org.lstm4j.kernels.vector.VectorMatrixKernels")
+                .getConstructor(int.class).newInstance(rowBlock);
+    }
+
     @Test
-    void vectorIsAnInOrderFmaChainPerElement() {
-        MatrixKernels vector = vector();
+    void vectorIsAnInOrderFmaChainPerElement() throws ReflectiveOperationException {
+        checkFmaChains(vector(), "this machine's row block");
+        for (int rowBlock : new int[] {2, 4}) {
+            checkFmaChains(vectorWithRowBlock(rowBlock), rowBlock + "-row blocks");
+        }
+    }
+
+    private void checkFmaChains(MatrixKernels vector, String rowBlock) {
         int checked = 0;
         for (Op op : Op.values()) {
-            for (int m : new int[] {1, 2, 5, 17}) {
+            for (int m : new int[] {1, 2, 3, 5, 17}) {
                 for (int n : new int[] {1, 17, 64, 100}) {
                     for (int k : new int[] {1, 130, 300}) {
                         for (boolean accumulate : new boolean[] {false, true}) {
-                            checkFmaChain(vector, op, m, n, k, accumulate);
+                            checkFmaChain(vector, rowBlock, op, m, n, k, accumulate);
                             checked++;
                         }
                     }
                 }
             }
         }
-        System.out.println("bit-exact FMA-chain cases: " + checked);
+        System.out.println(vector.name() + ", " + rowBlock + ": bit-exact FMA-chain cases: " + checked);
     }
 
-    private void checkFmaChain(MatrixKernels vector, Op op, int m, int n, int k, boolean accumulate) {
+    private void checkFmaChain(MatrixKernels vector, String rowBlock, Op op, int m, int n, int k, boolean accumulate) {
         boolean transA = op == Op.TRANS_A;
         boolean rowMajorB = op == Op.MULT || op == Op.TRANS_A;
         int lda = (transA ? m : k) + 1;
@@ -113,14 +126,15 @@ class MatrixKernelsTest {
         }
         float[] all = c0.clone();
         run(vector, op, m, n, k, a, 0, lda, b, 0, ldb, all, 0, ldc, accumulate);
-        assertThat(all).as("%s m=%d n=%d k=%d accumulate=%s, all rows at once", op, m, n, k, accumulate)
+        assertThat(all).as("%s %s m=%d n=%d k=%d accumulate=%s, all rows at once", rowBlock, op, m, n, k, accumulate)
                 .containsExactly(expected);
         if (!transA) { // one row at a time: row i of A and C at their offsets
             float[] rowByRow = c0.clone();
             for (int i = 0; i < m; i++) {
                 run(vector, op, 1, n, k, a, i * lda, lda, b, 0, ldb, rowByRow, i * ldc, ldc, accumulate);
             }
-            assertThat(rowByRow).as("%s m=%d n=%d k=%d accumulate=%s, row by row", op, m, n, k, accumulate)
+            assertThat(rowByRow).as("%s %s m=%d n=%d k=%d accumulate=%s, row by row", rowBlock, op, m, n, k,
+                    accumulate)
                     .containsExactly(expected);
         }
     }

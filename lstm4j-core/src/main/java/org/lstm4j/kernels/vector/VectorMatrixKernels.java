@@ -7,7 +7,7 @@ import org.lstm4j.kernels.PanelMatrix;
 
 /**
  * {@link MatrixKernels} on {@code jdk.incubator.vector}: register-blocked GEMM over panels of
- * four vectors (NR = 4·V columns of C) and MR = 4 rows of A, k blocked by {@link #KC}.
+ * four vectors (NR = 4·V columns of C) and MR rows of A, k blocked by {@link #KC}.
  *
  * <p>Every product is run as C (+)= A·B where step p of B is NR consecutive floats:
  * <ul>
@@ -18,8 +18,17 @@ import org.lstm4j.kernels.PanelMatrix;
  *   <li>{@link #multTransB} (no panels given): one row of A (a batch-1 step) gathers B's columns on
  *       the fly; more rows lay B out in panels per call (n·k gathers, small next to m·n·k).</li>
  * </ul>
- * The micro-kernel keeps 16 accumulators (4 rows × 4 vectors) and per step p does 4 vector loads
- * of B and 4 broadcasts of A for 16 FMAs.
+ * The micro-kernel keeps MR × 4 accumulators (MR rows × 4 vectors) and per step p does 4 vector
+ * loads of B and MR broadcasts of A for 4·MR FMAs. MR is chosen per machine ({@link #rowBlock}):
+ * 4 rows (16 accumulators + 4 B vectors + 1 broadcast = 21 registers) where the JIT has 32
+ * vector registers (AVX-512, AArch64), 2 rows (8 + 4 + 2 = 14) where it has 16 (AVX2), since a
+ * block that does not fit its registers spills on every step. Panel products, the forward's
+ * products, run kernels whose steps are the constant NR floats apart and whose rows of A are
+ * contiguous ({@link #panelKernel4}, {@link #panelKernel2}, {@link #panelKernel1}): C2 then
+ * keeps fewer integer registers live in the loop. Measured on one core of a Xeon (family 6
+ * model 207), C(m, n) += A·Wᵀ at the LSTM step and projection shapes: with AVX2 (-XX:UseAVX=2)
+ * 4 strided rows 42–50 GFLOP/s, 2 panel rows 65–82 (of a 102 GFLOP/s peak); with AVX-512 4
+ * strided rows 109–138, 4 panel rows 116–158 (of ~200).
  *
  * <p><b>Same bits whatever the batching.</b> Every path computes each element of C as one FMA
  * chain in order of p, c = fma(a_p, b_p, c), starting from C's previous value (or 0): lanes are
@@ -36,8 +45,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final int V = F.length();
     /** Columns of C per micro-kernel call: four vectors. */
     private static final int NR = 4 * V;
-    /** Rows of A per micro-kernel call. */
+    /** Most rows of A per micro-kernel call (the tile below holds that many). */
     private static final int MR = 4;
+    /**
+     * System property: rows of A per panel micro-kernel call, 2 or 4, instead of the choice by
+     * vector registers ({@link #rowBlock}); for measuring one against the other.
+     */
+    public static final String ROW_BLOCK_PROPERTY = "lstm4j.kernelRows";
     /** k-block: a KC·NR slice of a panel (32 KiB at V = 16) stays in L1 while rows of A stream past. */
     private static final int KC = 128;
     /** Row block: MC·KC floats of A (32 KiB) stay in L2 while every panel of B passes over them. */
@@ -49,7 +63,34 @@ public final class VectorMatrixKernels implements MatrixKernels {
      */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
+    /** Rows of A per panel micro-kernel call: 4 or 2. */
+    private final int rowBlock;
+
+    /** Row block chosen for this machine ({@link #rowBlock}), or by {@link #ROW_BLOCK_PROPERTY}. */
     public VectorMatrixKernels() {
+        this(Integer.getInteger(ROW_BLOCK_PROPERTY, rowBlock()));
+    }
+
+    /**
+     * @param rowBlock rows of A per panel micro-kernel call, 2 or 4; results are the same bits
+     *                 either way (each element of C is the same chain)
+     */
+    public VectorMatrixKernels(int rowBlock) {
+        if (rowBlock != 2 && rowBlock != 4) {
+            throw new IllegalArgumentException("expected a row block of 2 or 4, got " + rowBlock);
+        }
+        this.rowBlock = rowBlock;
+    }
+
+    /**
+     * 4 where the JIT has 32 vector registers, else 2. HotSpot has 32 on AArch64 and on x86 with
+     * AVX-512 enabled (UseAVX=3, which is when its preferred float vector is 512 bits), 16 with
+     * AVX2 (16 ymm).
+     */
+    static int rowBlock() {
+        String arch = System.getProperty("os.arch", "");
+        boolean registers32 = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 || arch.equals("aarch64");
+        return registers32 ? 4 : 2;
     }
 
     @Override
@@ -170,7 +211,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * C(m, n) (+)= A·B with B (k, n) row-major and A(i, p) at a[aOff + i·aRow + p·aCol]: full
      * panels read B in place, the last partial panel is copied zero-padded.
      */
-    private static void rowMajorB(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
+    private void rowMajorB(int m, int n, int k, float[] a, int aOff, int aRow, int aCol,
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         int full = n / NR;
         if (full > 0) {
@@ -199,7 +240,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * step). So C is zeroed first when not accumulating, and a panel with fewer live columns
      * than NR is computed into a zeroed tile whose live lanes are then added to C.
      */
-    private static void gemm(int m, int k, float[] a, int aOff, int aRow, int aCol,
+    private void gemm(int m, int k, float[] a, int aOff, int aRow, int aCol,
                              float[] b, int bOff, int bPanel, int bStep, int panelFrom, int panelTo,
                              int gates, int gateRows, int colOffset,
                              float[] c, int cOff, int ldc, boolean accumulate) {
@@ -209,6 +250,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 java.util.Arrays.fill(c, row, row + gates * gateRows, 0f);
             }
         }
+        // Steps of B NR floats apart and rows of A contiguous: the panel kernels, rowBlock rows each.
+        boolean panelSteps = aCol == 1 && bStep == NR;
+        int block = panelSteps ? rowBlock : MR;
         float[] tile = null; // (MR, NR) for panels with fewer live columns than NR
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
@@ -226,28 +270,44 @@ public final class VectorMatrixKernels implements MatrixKernels {
                         tile = TILE.get();
                     }
                     int i = ic;
-                    for (; i < iEnd; i += MR) {
-                        int rows = Math.min(MR, iEnd - i);
+                    for (; i < iEnd; i += block) {
+                        int rows = Math.min(block, iEnd - i);
                         int a0 = aOff + i * aRow + pc * aCol;
                         int c0 = cOff + i * ldc + col0;
-                        if (full) {
-                            if (rows == MR) {
+                        if (full && rows == block) {
+                            if (!panelSteps) {
                                 kernel4(kc, a, a0, aRow, aCol, b, bq, bStep, c, c0, ldc, g1, g2, g3);
+                            } else if (block == 4) {
+                                panelKernel4(kc, a, a0, aRow, b, bq, c, c0, ldc, g1, g2, g3);
                             } else {
-                                for (int r = 0; r < rows; r++) {
-                                    kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, c, c0 + r * ldc, g1, g2, g3);
-                                }
+                                panelKernel2(kc, a, a0, aRow, b, bq, c, c0, ldc, g1, g2, g3);
+                            }
+                        } else if (full) {
+                            for (int r = 0; r < rows; r++) {
+                                kernel1(panelSteps, kc, a, a0 + r * aRow, aCol, b, bq, bStep, c, c0 + r * ldc,
+                                        g1, g2, g3);
                             }
                         } else {
                             copyTile(true, tile, rows, c, cOff + i * ldc + colOffset, ldc, gates, gateRows, q);
                             for (int r = 0; r < rows; r++) {
-                                kernel1(kc, a, a0 + r * aRow, aCol, b, bq, bStep, tile, r * NR, V, 2 * V, 3 * V);
+                                kernel1(panelSteps, kc, a, a0 + r * aRow, aCol, b, bq, bStep, tile, r * NR,
+                                        V, 2 * V, 3 * V);
                             }
                             copyTile(false, tile, rows, c, cOff + i * ldc + colOffset, ldc, gates, gateRows, q);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** One row: {@link #panelKernel1} for panel steps, else the strided {@link #kernel1}. */
+    private static void kernel1(boolean panelSteps, int kc, float[] a, int a0, int aCol, float[] b, int b0, int bStep,
+                                float[] c, int c0, int g1, int g2, int g3) {
+        if (panelSteps) {
+            panelKernel1(kc, a, a0, b, b0, c, c0, g1, g2, g3);
+        } else {
+            kernel1(kc, a, a0, aCol, b, b0, bStep, c, c0, g1, g2, g3);
         }
     }
 
@@ -367,6 +427,141 @@ public final class VectorMatrixKernels implements MatrixKernels {
         for (int p = 0; p < kc; p++) {
             int bp = b0 + p * bStep;
             FloatVector x = FloatVector.broadcast(F, a[a0 + p * aCol]);
+            c0v = FloatVector.fromArray(F, b, bp).fma(x, c0v);
+            c1v = FloatVector.fromArray(F, b, bp + V).fma(x, c1v);
+            c2v = FloatVector.fromArray(F, b, bp + 2 * V).fma(x, c2v);
+            c3v = FloatVector.fromArray(F, b, bp + 3 * V).fma(x, c3v);
+        }
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + g1);
+        c2v.intoArray(c, c0 + g2);
+        c3v.intoArray(c, c0 + g3);
+    }
+
+    /**
+     * {@link #kernel4} for B in panels (steps NR floats apart) and rows of A contiguous: the same
+     * chains, with constant strides.
+     */
+    private static void panelKernel4(int kc, float[] a, int a0, int aRow, float[] b, int b0,
+                                     float[] c, int c0, int ldc, int g1, int g2, int g3) {
+        int c1 = c0 + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, c0);
+        FloatVector c01 = FloatVector.fromArray(F, c, c0 + g1);
+        FloatVector c02 = FloatVector.fromArray(F, c, c0 + g2);
+        FloatVector c03 = FloatVector.fromArray(F, c, c0 + g3);
+        FloatVector c10 = FloatVector.fromArray(F, c, c1);
+        FloatVector c11 = FloatVector.fromArray(F, c, c1 + g1);
+        FloatVector c12 = FloatVector.fromArray(F, c, c1 + g2);
+        FloatVector c13 = FloatVector.fromArray(F, c, c1 + g3);
+        FloatVector c20 = FloatVector.fromArray(F, c, c2);
+        FloatVector c21 = FloatVector.fromArray(F, c, c2 + g1);
+        FloatVector c22 = FloatVector.fromArray(F, c, c2 + g2);
+        FloatVector c23 = FloatVector.fromArray(F, c, c2 + g3);
+        FloatVector c30 = FloatVector.fromArray(F, c, c3);
+        FloatVector c31 = FloatVector.fromArray(F, c, c3 + g1);
+        FloatVector c32 = FloatVector.fromArray(F, c, c3 + g2);
+        FloatVector c33 = FloatVector.fromArray(F, c, c3 + g3);
+        int r1 = a0 + aRow;
+        int r2 = r1 + aRow;
+        int r3 = r2 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int bp = b0 + p * NR;
+            FloatVector b0v = FloatVector.fromArray(F, b, bp);
+            FloatVector b1v = FloatVector.fromArray(F, b, bp + V);
+            FloatVector b2v = FloatVector.fromArray(F, b, bp + 2 * V);
+            FloatVector b3v = FloatVector.fromArray(F, b, bp + 3 * V);
+            int ap = p;
+            FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
+            c00 = b0v.fma(x, c00);
+            c01 = b1v.fma(x, c01);
+            c02 = b2v.fma(x, c02);
+            c03 = b3v.fma(x, c03);
+            x = FloatVector.broadcast(F, a[r1 + ap]);
+            c10 = b0v.fma(x, c10);
+            c11 = b1v.fma(x, c11);
+            c12 = b2v.fma(x, c12);
+            c13 = b3v.fma(x, c13);
+            x = FloatVector.broadcast(F, a[r2 + ap]);
+            c20 = b0v.fma(x, c20);
+            c21 = b1v.fma(x, c21);
+            c22 = b2v.fma(x, c22);
+            c23 = b3v.fma(x, c23);
+            x = FloatVector.broadcast(F, a[r3 + ap]);
+            c30 = b0v.fma(x, c30);
+            c31 = b1v.fma(x, c31);
+            c32 = b2v.fma(x, c32);
+            c33 = b3v.fma(x, c33);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + g1);
+        c02.intoArray(c, c0 + g2);
+        c03.intoArray(c, c0 + g3);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + g1);
+        c12.intoArray(c, c1 + g2);
+        c13.intoArray(c, c1 + g3);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + g1);
+        c22.intoArray(c, c2 + g2);
+        c23.intoArray(c, c2 + g3);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + g1);
+        c32.intoArray(c, c3 + g2);
+        c33.intoArray(c, c3 + g3);
+    }
+
+    /** {@link #panelKernel4} for two rows: 8 accumulators, for 16 vector registers. */
+    private static void panelKernel2(int kc, float[] a, int a0, int aRow, float[] b, int b0,
+                                     float[] c, int c0, int ldc, int g1, int g2, int g3) {
+        int c1 = c0 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, c0);
+        FloatVector c01 = FloatVector.fromArray(F, c, c0 + g1);
+        FloatVector c02 = FloatVector.fromArray(F, c, c0 + g2);
+        FloatVector c03 = FloatVector.fromArray(F, c, c0 + g3);
+        FloatVector c10 = FloatVector.fromArray(F, c, c1);
+        FloatVector c11 = FloatVector.fromArray(F, c, c1 + g1);
+        FloatVector c12 = FloatVector.fromArray(F, c, c1 + g2);
+        FloatVector c13 = FloatVector.fromArray(F, c, c1 + g3);
+        int r1 = a0 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int bp = b0 + p * NR;
+            FloatVector x0 = FloatVector.broadcast(F, a[a0 + p]);
+            FloatVector x1 = FloatVector.broadcast(F, a[r1 + p]);
+            FloatVector bv = FloatVector.fromArray(F, b, bp);
+            c00 = bv.fma(x0, c00);
+            c10 = bv.fma(x1, c10);
+            bv = FloatVector.fromArray(F, b, bp + V);
+            c01 = bv.fma(x0, c01);
+            c11 = bv.fma(x1, c11);
+            bv = FloatVector.fromArray(F, b, bp + 2 * V);
+            c02 = bv.fma(x0, c02);
+            c12 = bv.fma(x1, c12);
+            bv = FloatVector.fromArray(F, b, bp + 3 * V);
+            c03 = bv.fma(x0, c03);
+            c13 = bv.fma(x1, c13);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + g1);
+        c02.intoArray(c, c0 + g2);
+        c03.intoArray(c, c0 + g3);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + g1);
+        c12.intoArray(c, c1 + g2);
+        c13.intoArray(c, c1 + g3);
+    }
+
+    /** {@link #kernel1} for B in panels: the same chains, with constant strides. */
+    private static void panelKernel1(int kc, float[] a, int a0, float[] b, int b0,
+                                     float[] c, int c0, int g1, int g2, int g3) {
+        FloatVector c0v = FloatVector.fromArray(F, c, c0);
+        FloatVector c1v = FloatVector.fromArray(F, c, c0 + g1);
+        FloatVector c2v = FloatVector.fromArray(F, c, c0 + g2);
+        FloatVector c3v = FloatVector.fromArray(F, c, c0 + g3);
+        for (int p = 0; p < kc; p++) {
+            int bp = b0 + p * NR;
+            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
             c0v = FloatVector.fromArray(F, b, bp).fma(x, c0v);
             c1v = FloatVector.fromArray(F, b, bp + V).fma(x, c1v);
             c2v = FloatVector.fromArray(F, b, bp + 2 * V).fma(x, c2v);
