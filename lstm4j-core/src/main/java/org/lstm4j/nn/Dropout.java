@@ -75,6 +75,21 @@ public final class Dropout extends Module {
                 (dOut, dIn) -> DropoutMath.dropoutBackward(mask.length, TensorData.array(dOut[0]), mask, TensorData.array(dIn[0])));
     }
 
+
+    /** {@link Module#train()}, typed: returns this Dropout. */
+    @Override
+    public Dropout train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public Dropout eval() {
+        super.eval();
+        return this;
+    }
+
     @Override
     public String toString() {
         return "Dropout(p=" + p + ")";

@@ -119,6 +119,21 @@ public final class Embedding extends Module {
         return out;
     }
 
+
+    /** {@link Module#train()}, typed: returns this Embedding. */
+    @Override
+    public Embedding train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public Embedding eval() {
+        super.eval();
+        return this;
+    }
+
     @Override
     public String toString() {
         return "Embedding(" + numEmbeddings + ", " + embeddingDim

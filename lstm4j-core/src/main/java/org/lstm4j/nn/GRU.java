@@ -160,4 +160,18 @@ public final class GRU extends HiddenStateRNN {
     public GRU withBatchFirst(boolean batchFirst) {
         return (GRU) copyWith(config().withBatchFirst(batchFirst));
     }
+
+    /** {@link Module#train()}, typed: returns this GRU. */
+    @Override
+    public GRU train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public GRU eval() {
+        super.eval();
+        return this;
+    }
 }

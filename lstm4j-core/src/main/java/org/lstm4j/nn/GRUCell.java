@@ -42,4 +42,18 @@ public final class GRUCell extends RNNCellBase {
     public Tensor forward(Tensor input, Tensor hx) {
         return Tensor.of(step(input, hx, null)[0], stateShape(input));
     }
+
+    /** {@link Module#train()}, typed: returns this GRUCell. */
+    @Override
+    public GRUCell train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public GRUCell eval() {
+        super.eval();
+        return this;
+    }
 }

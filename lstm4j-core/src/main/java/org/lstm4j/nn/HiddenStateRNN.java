@@ -1,7 +1,7 @@
 package org.lstm4j.nn;
 
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.tensor.Tensor;
 

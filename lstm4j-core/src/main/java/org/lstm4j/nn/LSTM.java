@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.tensor.Tensor;
@@ -313,5 +313,19 @@ public final class LSTM extends RNNBase {
     public StatefulOutput forward(Tensor input, LSTMState state) {
         StatefulResult r = runFrom(input, state);
         return new StatefulOutput(r.output(), (LSTMState) r.state());
+    }
+
+    /** {@link Module#train()}, typed: returns this LSTM. */
+    @Override
+    public LSTM train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public LSTM eval() {
+        super.eval();
+        return this;
     }
 }

@@ -47,4 +47,18 @@ public final class LSTMCell extends RNNCellBase {
         int[] shape = stateShape(input);
         return new State(Tensor.of(next[0], shape), Tensor.of(next[1], shape));
     }
+
+    /** {@link Module#train()}, typed: returns this LSTMCell. */
+    @Override
+    public LSTMCell train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public LSTMCell eval() {
+        super.eval();
+        return this;
+    }
 }

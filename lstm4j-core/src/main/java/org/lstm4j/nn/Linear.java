@@ -102,6 +102,21 @@ public final class Linear extends Module {
         return shape;
     }
 
+
+    /** {@link Module#train()}, typed: returns this Linear. */
+    @Override
+    public Linear train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public Linear eval() {
+        super.eval();
+        return this;
+    }
+
     @Override
     public String toString() {
         return "Linear(in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias="

@@ -124,14 +124,18 @@ public abstract class Module {
         }
     }
 
-    /** Training mode (the default): dropout is active. Applies to all children. */
-    public final Module train() {
+    /**
+     * Training mode (the default): dropout is active. Applies to all children. Returns this
+     * module; lstm4j's layers return their own type ({@code LSTM lstm = LSTM.load(f).eval();}), and
+     * a subclass may do the same by overriding with a covariant return type.
+     */
+    public Module train() {
         setTraining(true);
         return this;
     }
 
-    /** Evaluation mode: dropout is the identity. Applies to all children. */
-    public final Module eval() {
+    /** Evaluation mode: dropout is the identity. Applies to all children. Returns this module. */
+    public Module eval() {
         setTraining(false);
         return this;
     }

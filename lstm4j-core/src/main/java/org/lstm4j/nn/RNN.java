@@ -201,4 +201,18 @@ public final class RNN extends HiddenStateRNN {
     public RNN withNonlinearity(String nonlinearity) {
         return (RNN) copyWith(config().withNonlinearity(nonlinearity));
     }
+
+    /** {@link Module#train()}, typed: returns this RNN. */
+    @Override
+    public RNN train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public RNN eval() {
+        super.eval();
+        return this;
+    }
 }

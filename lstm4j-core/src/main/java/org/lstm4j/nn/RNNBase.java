@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;

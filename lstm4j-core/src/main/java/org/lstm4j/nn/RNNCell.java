@@ -71,4 +71,18 @@ public final class RNNCell extends RNNCellBase {
     String extraRepr() {
         return nonlinearity.equals("tanh") ? "" : ", nonlinearity=" + nonlinearity;
     }
+
+    /** {@link Module#train()}, typed: returns this RNNCell. */
+    @Override
+    public RNNCell train() {
+        super.train();
+        return this;
+    }
+
+    /** {@link Module#eval()}, typed. */
+    @Override
+    public RNNCell eval() {
+        super.eval();
+        return this;
+    }
 }

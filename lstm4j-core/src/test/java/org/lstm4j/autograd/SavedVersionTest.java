@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Linear;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.nn.loss.MSELoss;
 import org.lstm4j.nn.utils.Rnn;

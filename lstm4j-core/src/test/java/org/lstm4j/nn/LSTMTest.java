@@ -234,4 +234,20 @@ class LSTMTest {
         assertThat(LSTM.builder(10, 20).numLayers(2).bidirectional(true).seed(0).build())
                 .hasToString("LSTM(10, 20, num_layers=2, bidirectional=True)");
     }
+
+    /** eval() and train() return the module's own type: no cast before calling forward. */
+    @Test
+    void modeSwitchesReturnTheModuleItsOwnType() {
+        LSTM lstm = LSTM.builder(3, 4).numLayers(2).dropout(0.5).seed(1).build();
+        Tensor x = Tensor.randn(2, 5, 1, 3);
+        assertThat(lstm.eval().forward(x).output()).isEqualTo(lstm.forward(x).output());
+        assertThat(lstm.eval().isTraining()).isFalse();
+        assertThat(lstm.train().isTraining()).isTrue();
+        GRU gru = GRU.builder(3, 4).build().eval();
+        RNN rnn = RNN.builder(3, 4).build().eval();
+        LSTMCell cell = new LSTMCell(3, 4).eval();
+        Linear linear = new Linear(3, 4, true, 1).train();
+        assertThat(List.of(gru.isTraining(), rnn.isTraining(), cell.isTraining(), linear.isTraining()))
+                .containsExactly(false, false, false, true);
+    }
 }

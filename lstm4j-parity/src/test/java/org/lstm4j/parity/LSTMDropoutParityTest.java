@@ -53,12 +53,12 @@ class LSTMDropoutParityTest {
             withoutDropout.loadStateDict(withDropout.stateDict(), true);
             Tensor x = Tensor.randn(9, STEPS, BATCH, INPUT);
 
-            LSTM.Output eval = ((LSTM) withDropout.eval()).forward(x);
+            LSTM.Output eval = withDropout.eval().forward(x);
             LSTM.Output reference = withoutDropout.forward(x); // training mode, but p = 0
             assertThat(eval.output()).isEqualTo(reference.output());
             assertThat(eval.hN()).isEqualTo(reference.hN());
             assertThat(eval.cN()).isEqualTo(reference.cN());
-            assertThat(((LSTM) withoutDropout.eval()).forward(x).output()).isEqualTo(reference.output());
+            assertThat(withoutDropout.eval().forward(x).output()).isEqualTo(reference.output());
 
             LSTM.Output libtorchEval = torch.lstm(withDropout.config(), withDropout.stateDict(), x, null, null, false);
             float tolerance = LSTMForwardParityTest.TOLERANCE;

@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.nn.GRU;
 import org.lstm4j.nn.HiddenStateRNN;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.lstm4j.autograd.PackedVariable;
+import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.nn.HiddenStateRNN;

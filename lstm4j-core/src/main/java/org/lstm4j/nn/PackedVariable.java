@@ -1,10 +1,11 @@
-package org.lstm4j.autograd;
+package org.lstm4j.nn;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lstm4j.autograd.Autograd;
+import org.lstm4j.autograd.Variable;
 import org.lstm4j.internal.TensorData;
-import org.lstm4j.nn.PackedSequence;
-import org.lstm4j.nn.utils.Rnn;
+import org.lstm4j.math.PackingMath;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -77,9 +78,9 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
     public static PackedVariable pack(Variable padded, int[] lengths, boolean batchFirst, boolean enforceSorted) {
         Objects.requireNonNull(padded, "padded");
         int[] shape = padded.shape();
-        Rnn.PackLayout layout = Rnn.packLayout(shape, lengths, batchFirst, enforceSorted);
+        PackingMath.PackLayout layout = PackingMath.packLayout(shape, lengths, batchFirst, enforceSorted);
         int[] entries = layout.paddedEntries();
-        int inner = Rnn.entrySize(shape);
+        int inner = PackingMath.entrySize(shape);
         float[] src = TensorData.array(padded.value());
         float[] dst = new float[entries.length * inner];
         for (int r = 0; r < entries.length; r++) {
@@ -98,11 +99,11 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
      * Use {@link #lengths()} for the lengths PyTorch returns alongside.
      */
     public Variable pad(boolean batchFirst, float paddingValue, Integer totalLength) {
-        int steps = Rnn.paddedLength(batchSizes.length, totalLength);
+        int steps = PackingMath.paddedLength(batchSizes.length, totalLength);
         int batch = batchSize();
-        int[] shape = Rnn.paddedShape(data.shape(), steps, batch, batchFirst);
-        int inner = Rnn.entrySize(shape);
-        int[] entries = Rnn.paddedEntries(batchSizes, sortedIndices, steps, batch, batchFirst);
+        int[] shape = PackingMath.paddedShape(data.shape(), steps, batch, batchFirst);
+        int inner = PackingMath.entrySize(shape);
+        int[] entries = PackingMath.paddedEntries(batchSizes, sortedIndices, steps, batch, batchFirst);
         Tensor out = Tensor.full(paddingValue, shape);
         float[] src = TensorData.array(data.value());
         for (int r = 0; r < entries.length; r++) {

@@ -1,10 +1,10 @@
-package org.lstm4j.autograd;
+package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
-import org.lstm4j.nn.LSTM;
+import org.lstm4j.autograd.Variable;
 import org.lstm4j.tensor.Tensor;
 
 /**
