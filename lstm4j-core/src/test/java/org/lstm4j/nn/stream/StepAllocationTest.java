@@ -18,8 +18,8 @@ import org.lstm4j.tensor.Tensor;
  */
 class StepAllocationTest {
 
-    private static final int WARM_UP = 20_000;
-    private static final int MEASURED = 2_000;
+    private static final int WARM_UP = 5_000;
+    private static final int MEASURED = 1_000;
     /** Reading the counters allocates its result array; no step may allocate. */
     private static final long SLACK_BYTES = 1024;
 
