@@ -73,7 +73,7 @@ public record PackedVariable(Variable data, int[] batchSizes, int[] sortedIndice
     /**
      * {@code pack_padded_sequence(padded, lengths, batchFirst, enforceSorted)} on the tape:
      * padded is (T, N, *) or (N, T, *) with batchFirst; same checks and layout as
-     * {@link Rnn#packPaddedSequence}.
+     * {@link org.lstm4j.nn.utils.Rnn#packPaddedSequence}.
      */
     public static PackedVariable pack(Variable padded, int[] lengths, boolean batchFirst, boolean enforceSorted) {
         Objects.requireNonNull(padded, "padded");
