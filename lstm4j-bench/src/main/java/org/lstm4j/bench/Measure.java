@@ -7,6 +7,7 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /** Timing and machine facts shared by the side-by-side harness and the scaling sweep. */
 final class Measure {
@@ -21,55 +22,61 @@ final class Measure {
         return System.nanoTime() - t0;
     }
 
-    /** Median milliseconds per call of lstm4j and of libtorch, measured side by side. */
-    record SideBySideTimes(double lstm4jMs, double libtorchMs) {
-    }
-
     /**
      * Pause before each block: libtorch's OpenMP workers keep spinning for a few milliseconds
      * after a call returns (libgomp's default spin-wait), and on two cores they take CPU from
-     * whatever runs next. Measured on config (b): an lstm4j call right after a libtorch call took
-     * 8.4 ms, 2 ms later 6.7 ms, 5 ms or more later 3.3-4.0 ms, same as with no libtorch at all.
+     * whatever runs next (ONNX Runtime's pool spins too). Measured on config (b): an lstm4j call
+     * right after a libtorch call took 8.4 ms, 2 ms later 6.7 ms, 5 ms or more later 3.3-4.0 ms,
+     * same as with no libtorch at all.
      */
     private static final long SETTLE_MS = 20;
     /** Shortest block of timed calls. */
     private static final long BLOCK_NS = 25_000_000;
 
     /**
-     * Times two workloads in alternating blocks (which one goes first alternates too), same JVM,
-     * same data. Each block starts after a {@link #SETTLE_MS} pause, runs one untimed call (both
-     * sides re-warm their caches after the other ran) and then at least 2 timed calls lasting
-     * about {@link #BLOCK_NS}. Per-call interleaving would charge libtorch's post-call spinning to
-     * lstm4j, so each side is measured as a server runs it: calls back to back.
+     * Times workloads in alternating blocks, same JVM, same data, and returns each one's median
+     * milliseconds per call, in the order given. Round r runs one block of each, starting with
+     * workload r mod n, so every workload goes first equally often. Each block starts after a
+     * {@link #SETTLE_MS} pause, runs one untimed call (every side re-warms its caches after the
+     * others ran) and then at least 2 timed calls lasting about {@link #BLOCK_NS}. Per-call
+     * interleaving would charge libtorch's post-call spinning to whoever runs next, so each side
+     * is measured as a server runs it: calls back to back.
      *
      * @param minRounds rounds (one block of each) at least, however long they take
      */
-    static SideBySideTimes alternatingBlocks(Runnable lstm4j, Runnable libtorch, double warmupSeconds,
-                                             double measureSeconds, int minRounds) {
-        // Warm up both (JIT, libtorch's first-call setup), estimating each one's time per call.
-        long oursNs;
-        long torchNs;
+    static double[] alternatingBlocks(List<Runnable> workloads, double warmupSeconds, double measureSeconds,
+                                      int minRounds) {
+        int n = workloads.size();
+        // Warm up all (JIT, libtorch's and ONNX Runtime's first-call setup), estimating each one's time per call.
+        long[] perCallNs = new long[n];
         long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         do {
-            oursNs = time(lstm4j);
-            torchNs = time(libtorch);
+            for (int w = 0; w < n; w++) {
+                perCallNs[w] = time(workloads.get(w));
+            }
         } while (System.nanoTime() < warmupEnd);
-        int oursPerBlock = (int) Math.max(2, BLOCK_NS / Math.max(1, oursNs));
-        int torchPerBlock = (int) Math.max(2, BLOCK_NS / Math.max(1, torchNs));
-        double roundNs = 2 * SETTLE_MS * 1e6 + (oursPerBlock + 1) * (double) oursNs + (torchPerBlock + 1) * (double) torchNs;
+        int[] perBlock = new int[n];
+        double roundNs = 0;
+        for (int w = 0; w < n; w++) {
+            perBlock[w] = (int) Math.max(2, BLOCK_NS / Math.max(1, perCallNs[w]));
+            roundNs += SETTLE_MS * 1e6 + (perBlock[w] + 1) * (double) perCallNs[w];
+        }
         int rounds = (int) Math.max(minRounds, Math.min(1000, measureSeconds * 1e9 / roundNs));
-        long[] oursTimes = new long[rounds * oursPerBlock];
-        long[] torchTimes = new long[rounds * torchPerBlock];
+        long[][] times = new long[n][];
+        for (int w = 0; w < n; w++) {
+            times[w] = new long[rounds * perBlock[w]];
+        }
         for (int r = 0; r < rounds; r++) {
-            if (r % 2 == 0) {
-                block(lstm4j, oursTimes, r * oursPerBlock, oursPerBlock);
-                block(libtorch, torchTimes, r * torchPerBlock, torchPerBlock);
-            } else {
-                block(libtorch, torchTimes, r * torchPerBlock, torchPerBlock);
-                block(lstm4j, oursTimes, r * oursPerBlock, oursPerBlock);
+            for (int i = 0; i < n; i++) {
+                int w = (r + i) % n;
+                block(workloads.get(w), times[w], r * perBlock[w], perBlock[w]);
             }
         }
-        return new SideBySideTimes(medianMs(oursTimes), medianMs(torchTimes));
+        double[] medians = new double[n];
+        for (int w = 0; w < n; w++) {
+            medians[w] = medianMs(times[w]);
+        }
+        return medians;
     }
 
     /** One block: settle, one untimed call, then {@code calls} timed calls into {@code times[from..]}. */

@@ -197,9 +197,9 @@ public final class ScalingSweep implements Callable<Integer> {
             Runnable ours = () -> sink = lstm.forward(x, h0, c0);
             Runnable libtorch = torch::run;
             CpuShare cpu = new CpuShare();
-            Measure.SideBySideTimes times = Measure.alternatingBlocks(ours, libtorch, options.warmupSeconds(),
+            double[] times = Measure.alternatingBlocks(List.of(ours, libtorch), options.warmupSeconds(),
                     options.measureSeconds(), options.minRounds());
-            return new Point(axis, value, config, times.lstm4jMs(), times.libtorchMs(), maxDiff, cpu.others());
+            return new Point(axis, value, config, times[0], times[1], maxDiff, cpu.others());
         }
     }
 

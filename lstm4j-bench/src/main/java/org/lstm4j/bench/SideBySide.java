@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.io.Onnx;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PanelMatrix;
@@ -27,14 +28,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * lstm4j and libtorch side by side in one JVM: same shapes, same weights, alternating blocks
- * of calls ({@link Measure#alternatingBlocks}), medians. Prints this machine's measured FMA peak,
- * the GEMM micro-kernel alone at the LSTM's shapes, and the table of issue 6's configs.
+ * lstm4j, libtorch and ONNX Runtime side by side in one JVM: same shapes, same weights (ONNX
+ * Runtime runs the model {@link LSTM#toOnnx} exports), alternating blocks of calls
+ * ({@link Measure#alternatingBlocks}), medians. Prints this machine's measured FMA peak, the
+ * GEMM micro-kernel alone at the LSTM's shapes, and the table of issue 6's configs.
  */
 @Command(name = "lstm4j-bench", sortOptions = false,
-        description = {"Runs lstm4j and libtorch 2.7.1 (DJL, offline, 2 intra-op threads) on issue 6's configs"
-                + " (a)-(f) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch /"
-                + " lstm4j, > 1 means lstm4j is faster), lstm4j GFLOP/s and %% of this machine's FP32 FMA peak"
+        description = {"Runs lstm4j, libtorch 2.7.1 (DJL, offline, 2 intra-op threads) and ONNX Runtime 1.22 (the"
+                + " model lstm4j exports, 2 intra-op threads; inference configs only) on issue 6's configs (a)-(f) in"
+                + " one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch / lstm4j, > 1"
+                + " means lstm4j is faster), ONNX Runtime median ms and its ratio (ORT / lstm4j), lstm4j GFLOP/s and"
+                + " %% of this machine's FP32 FMA peak"
                 + " (measured first: cores x one core's Vector API FMA loop, acc = fma(a, b, acc)). GFLOP/s counts the matrix products"
                 + " (training: 3x the forward's). maxdiff is the largest absolute difference from libtorch: outputs"
                 + " (a)-(e), parameter gradients (f).",
@@ -87,15 +91,22 @@ public final class SideBySide implements Callable<Integer> {
     /**
      * One row of the table. maxAbsDiff compares output, h_n and c_n (inference) or every
      * parameter gradient (training) between lstm4j and libtorch; maxAbsReference is the largest
-     * |value| libtorch produced, the scale to read it against. othersCpu is the share of the
-     * machine other processes used during the timed repetitions (see {@link CpuShare}).
+     * |value| libtorch produced, the scale to read it against. ortMs and ortMaxAbsDiff are ONNX
+     * Runtime's time and output difference from lstm4j, NaN for training (ONNX Runtime does not
+     * train). othersCpu is the share of the machine other processes used during the timed
+     * repetitions (see {@link CpuShare}).
      */
-    record Row(BenchConfig config, double lstm4jMs, double libtorchMs, double maxAbsDiff, double maxAbsReference,
-               double othersCpu) {
+    record Row(BenchConfig config, double lstm4jMs, double libtorchMs, double ortMs, double maxAbsDiff,
+               double maxAbsReference, double ortMaxAbsDiff, double othersCpu) {
 
         /** libtorch time / lstm4j time: above 1, lstm4j is faster. */
         double ratio() {
             return libtorchMs / lstm4jMs;
+        }
+
+        /** ONNX Runtime time / lstm4j time: above 1, lstm4j is faster; NaN for training. */
+        double ortRatio() {
+            return ortMs / lstm4jMs;
         }
 
         double gflops() {
@@ -142,7 +153,9 @@ public final class SideBySide implements Callable<Integer> {
         for (BenchConfig config : options.configs()) {
             Row row = measure(config, options);
             if (!headerPrinted) {
-                System.out.printf("libtorch 2.7.1 via DJL, %d intra-op threads%n", LibTorchLstm.intraOpThreads());
+                System.out.printf("libtorch 2.7.1 via DJL, %d intra-op threads; ONNX Runtime %s, %d intra-op threads,"
+                        + " opset %d models exported by lstm4j%n", LibTorchLstm.intraOpThreads(),
+                        OnnxRuntimeLstm.version(), OnnxRuntimeLstm.INTRA_OP_THREADS, Onnx.DEFAULT_OPSET);
                 System.out.println(header());
                 headerPrinted = true;
             }
@@ -168,11 +181,13 @@ public final class SideBySide implements Callable<Integer> {
         Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
         Tensor h0 = Tensor.uniform(2, -1f, 1f, stateRows, config.batch(), config.hidden());
         Tensor c0 = Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden());
-        try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0)) {
+        try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0);
+             OnnxRuntimeLstm ort = config.training() ? null : new OnnxRuntimeLstm(lstm, x, h0, c0)) {
             Runnable libtorch = torch::run;
             Runnable ours = lstm4jWorkload(config, lstm, x, h0, c0);
             List<float[]> mine = new ArrayList<>();
             float[][] reference;
+            double ortMaxDiff = Double.NaN;
             if (config.training()) {
                 // Parameter gradients of one step each, from zero.
                 ours.run();
@@ -184,6 +199,11 @@ public final class SideBySide implements Callable<Integer> {
                 LSTM.Output out = lstm.forward(x, h0, c0);
                 reference = torch.forwardOutputs();
                 mine = List.of(out.output().data(), out.hN().data(), out.cN().data());
+                float[][] fromOrt = ort.forwardOutputs();
+                ortMaxDiff = 0;
+                for (int i = 0; i < fromOrt.length; i++) {
+                    ortMaxDiff = Math.max(ortMaxDiff, Measure.maxAbsDiff(mine.get(i), fromOrt[i]));
+                }
             }
             double maxDiff = 0;
             double maxReference = 0;
@@ -194,9 +214,11 @@ public final class SideBySide implements Callable<Integer> {
                 }
             }
             CpuShare cpu = new CpuShare();
-            Measure.SideBySideTimes times = Measure.alternatingBlocks(ours, libtorch, options.warmupSeconds(),
-                    options.measureSeconds(), options.minRounds());
-            return new Row(config, times.lstm4jMs(), times.libtorchMs(), maxDiff, maxReference, cpu.others());
+            List<Runnable> workloads = ort == null ? List.of(ours, libtorch) : List.of(ours, libtorch, ort::run);
+            double[] times = Measure.alternatingBlocks(workloads, options.warmupSeconds(), options.measureSeconds(),
+                    options.minRounds());
+            return new Row(config, times[0], times[1], ort == null ? Double.NaN : times[2], maxDiff, maxReference,
+                    ortMaxDiff, cpu.others());
         }
     }
 
@@ -287,17 +309,21 @@ public final class SideBySide implements Callable<Integer> {
     }
 
     private static String header() {
-        return String.format("%-3s %-30s %11s %11s %8s %7s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
-                "libtorch ms", "ratio", "target", "GFLOP/s", "%peak", "maxdiff", "others");
+        return String.format("%-3s %-30s %11s %11s %8s %7s %9s %8s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
+                "libtorch ms", "ratio", "target", "ORT ms", "ORT rat.", "GFLOP/s", "%peak", "maxdiff", "others");
     }
 
     private static String format(Row row, double peak) {
         BenchConfig c = row.config();
+        boolean ort = Double.isFinite(row.ortMs());
         return String.format(Locale.ROOT,
-                "(%s) %-30s %11.3f %11.3f %7.2fx %6.1fx %8.1f %6.1f%% %9.1e %6.0f%%  (maxdiff of %.1e; libtorch %.1f GFLOP/s)",
-                c.letter(), c.shape(), row.lstm4jMs(), row.libtorchMs(), row.ratio(), c.target(), row.gflops(),
+                "(%s) %-30s %11.3f %11.3f %7.2fx %6.1fx %9s %8s %8.1f %6.1f%% %9.1e %6.0f%%  (maxdiff of %.1e;"
+                        + " libtorch %.1f GFLOP/s; ORT maxdiff %s)",
+                c.letter(), c.shape(), row.lstm4jMs(), row.libtorchMs(), row.ratio(), c.target(),
+                ort ? String.format(Locale.ROOT, "%.3f", row.ortMs()) : "-",
+                ort ? String.format(Locale.ROOT, "%.2fx", row.ortRatio()) : "-", row.gflops(),
                 100 * row.gflops() / peak, row.maxAbsDiff(), 100 * row.othersCpu(), row.maxAbsReference(),
-                row.libtorchGflops());
+                row.libtorchGflops(), ort ? String.format(Locale.ROOT, "%.1e", row.ortMaxAbsDiff()) : "- (no training)");
     }
 
     /**
@@ -314,6 +340,8 @@ public final class SideBySide implements Callable<Integer> {
             o.put("lstm4j_ms", Measure.significant(r.lstm4jMs(), 6));
             o.put("libtorch_ms", Measure.significant(r.libtorchMs(), 6));
             o.put("ratio", Measure.significant(r.ratio(), 4));
+            o.put("ort_ms", Measure.significant(r.ortMs(), 6));
+            o.put("ort_ratio", Measure.significant(r.ortRatio(), 4));
             o.put("target_ratio", Measure.significant(c.target(), 2));
             o.put("gflops", Measure.significant(r.gflops(), 4));
             o.put("peak_gflops", Measure.significant(peak, 4));
@@ -321,6 +349,7 @@ public final class SideBySide implements Callable<Integer> {
             o.put("libtorch_gflops", Measure.significant(r.libtorchGflops(), 4));
             o.put("max_abs_diff", Measure.significant(r.maxAbsDiff(), 3));
             o.put("max_abs_reference", Measure.significant(r.maxAbsReference(), 3));
+            o.put("ort_max_abs_diff", Measure.significant(r.ortMaxAbsDiff(), 3));
             o.put("others_cpu_pct", Measure.significant(100 * r.othersCpu(), 3));
             o.put("kernels", kernels);
             o.put("jdk", jdk);

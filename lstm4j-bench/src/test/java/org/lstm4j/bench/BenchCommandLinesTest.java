@@ -66,15 +66,17 @@ class BenchCommandLinesTest {
     @Test
     void jsonKeepsItsFieldsAndEscapesStrings() {
         BenchConfig config = BenchConfig.byLetter("e");
-        SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 3.58e-7, 0.906, 0.01);
+        SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 2.5, 3.58e-7, 0.906, 2.4e-7, 0.01);
         String json = SideBySide.json(List.of(row, row), 261.14, "2026-12-01T05:00Z", "JDK \"17\" \\ build",
                 "vector-512");
         JsonArray rows = JsonParser.parseString(json).getAsJsonArray();
         assertThat(rows).hasSize(2);
         JsonObject o = rows.get(0).getAsJsonObject();
-        assertThat(o.keySet()).containsExactly("config", "shape", "lstm4j_ms", "libtorch_ms", "ratio", "target_ratio",
-                "gflops", "peak_gflops", "peak_pct", "libtorch_gflops", "max_abs_diff", "max_abs_reference",
-                "others_cpu_pct", "kernels", "jdk", "date");
+        assertThat(o.keySet()).containsExactly("config", "shape", "lstm4j_ms", "libtorch_ms", "ratio", "ort_ms",
+                "ort_ratio", "target_ratio", "gflops", "peak_gflops", "peak_pct", "libtorch_gflops", "max_abs_diff",
+                "max_abs_reference", "ort_max_abs_diff", "others_cpu_pct", "kernels", "jdk", "date");
+        assertThat(o.get("ort_ms").getAsDouble()).isEqualTo(2.5);
+        assertThat(o.get("ort_ratio").getAsDouble()).isEqualTo(1.25);
         assertThat(o.get("jdk").getAsString()).isEqualTo("JDK \"17\" \\ build");
         assertThat(o.get("shape").getAsString()).isEqualTo(config.shape());
         assertThat(json).contains("\"shape\": \"" + config.shape() + "\""); // readable: no \\u003d for =
@@ -86,9 +88,20 @@ class BenchCommandLinesTest {
 
     @Test
     void aNonFiniteNumberIsNull() {
-        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("a"), 0.0, 3.0, 0, 1, 0);
+        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("a"), 0.0, 3.0, 1.0, 0, 1, 0, 0);
         JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
                 .get(0).getAsJsonObject();
         assertThat(o.get("ratio").isJsonNull()).isTrue();
+    }
+
+    @Test
+    void trainingHasNoOnnxRuntimeNumbers() {
+        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("f"), 2.0, 3.0, Double.NaN, 1e-7, 1, Double.NaN, 0);
+        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
+                .get(0).getAsJsonObject();
+        assertThat(o.get("ort_ms").isJsonNull()).isTrue();
+        assertThat(o.get("ort_ratio").isJsonNull()).isTrue();
+        assertThat(o.get("ort_max_abs_diff").isJsonNull()).isTrue();
+        assertThat(o.get("ratio").getAsDouble()).isEqualTo(1.5);
     }
 }
