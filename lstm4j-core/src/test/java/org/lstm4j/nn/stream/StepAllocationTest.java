@@ -18,8 +18,13 @@ import org.lstm4j.tensor.Tensor;
  */
 class StepAllocationTest {
 
-    private static final int WARM_UP = 5_000;
-    private static final int MEASURED = 1_000;
+    /** Calls per measured round. */
+    private static final int ROUND = 500;
+    /**
+     * Rounds to wait for the JIT: the code is interpreted or compiled by C1 at first, and the
+     * Vector API allocates until C2 has compiled it (how long that takes depends on the load).
+     */
+    private static final int MAX_ROUNDS = 60;
     /** Reading the counters allocates its result array; no step may allocate. */
     private static final long SLACK_BYTES = 1024;
 
@@ -41,19 +46,25 @@ class StepAllocationTest {
         return sum;
     }
 
-    /** Bytes allocated by this thread and every lstm4j worker during {@link #MEASURED} warm steps. */
-    private static long bytesAllocatedBy(Runnable step) {
-        for (int i = 0; i < WARM_UP; i++) {
-            step.run();
-        }
+    /**
+     * The fewest bytes this thread and every lstm4j worker allocated in one round of
+     * {@link #ROUND} calls, running rounds until one stays within {@link #SLACK_BYTES} (or
+     * {@link #MAX_ROUNDS} have run). A step that allocates even one object per call allocates in
+     * every round, so it can never reach the slack.
+     */
+    private static long fewestBytesPerRound(Runnable step) {
         long[] ids = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t == Thread.currentThread() || t.getName().equals("lstm4j-worker"))
                 .mapToLong(Thread::getId).toArray();
-        long before = allocatedBytes(ids);
-        for (int i = 0; i < MEASURED; i++) {
-            step.run();
+        long fewest = Long.MAX_VALUE;
+        for (int round = 0; round < MAX_ROUNDS && fewest > SLACK_BYTES; round++) {
+            long before = allocatedBytes(ids);
+            for (int i = 0; i < ROUND; i++) {
+                step.run();
+            }
+            fewest = Math.min(fewest, allocatedBytes(ids) - before);
         }
-        return allocatedBytes(ids) - before;
+        return fewest;
     }
 
     @Test
@@ -63,7 +74,7 @@ class StepAllocationTest {
         InferenceSession session = lstm.newSession(1);
         LSTMState state = lstm.zeroState(1);
         Tensor x = Tensor.randn(1, 1, 16);
-        assertThat(bytesAllocatedBy(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
     }
 
     /** Wide enough that one stream's step splits its hidden units across the worker threads. */
@@ -74,7 +85,7 @@ class StepAllocationTest {
         InferenceSession session = lstm.newSession(1);
         LSTMState state = lstm.zeroState(1);
         Tensor x = Tensor.randn(1, 1, 128);
-        assertThat(bytesAllocatedBy(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
     }
 
     @Test
@@ -85,6 +96,6 @@ class StepAllocationTest {
         LSTMState[] states = new LSTMState[16];
         Arrays.setAll(states, i -> lstm.zeroState(1));
         Tensor x = Tensor.randn(1, 16, 16);
-        assertThat(bytesAllocatedBy(() -> session.stepStreams(x, states))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertThat(fewestBytesPerRound(() -> session.stepStreams(x, states))).isLessThanOrEqualTo(SLACK_BYTES);
     }
 }
