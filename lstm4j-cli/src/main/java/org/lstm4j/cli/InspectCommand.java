@@ -13,7 +13,7 @@ import org.lstm4j.io.ModuleTree;
 import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.io.TensorInfo;
-import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.RNNBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,13 +22,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lstm4j inspect FILE}: which kind of model file it is, what it holds (the module tree of a
- * whole model or TorchScript archive, the tensors, other entries), and the LSTM configuration it
- * implies.
+ * whole model or TorchScript archive, the tensors, other entries), and the recurrent modules
+ * (LSTM, GRU, RNN: told apart by their gate count) and configurations it implies.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Say which kind of model file FILE is (state dict, TorchScript, whole pickled model, legacy"
-                + " torch.save, safetensors, npz, npy, onnx), print its module tree and tensors, and the LSTM"
-                + " configuration inferred from their names and shapes. Nothing in the file is executed; an ONNX"
+                + " torch.save, safetensors, npz, npy, onnx), print its module tree and tensors, and each LSTM, GRU or"
+                + " RNN with the configuration inferred from their names and shapes. Nothing in the file is executed; an ONNX"
                 + " model's recurrent nodes are listed as PyTorch's parameters.",
         footer = {"", "Examples:", "  bin/lstm4j inspect model.safetensors", "  bin/lstm4j inspect scripted.pt",
             "  bin/lstm4j inspect checkpoint.pt --prefix encoder.rnn.", "  bin/lstm4j inspect model.onnx"})
@@ -40,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the model file")
     Path file;
 
-    @Option(names = "--prefix", description = "the LSTM's key prefix, e.g. \"lstm.\" (default: every LSTM found)")
+    @Option(names = "--prefix", description = "the recurrent module's key prefix, e.g. \"lstm.\" (default: every one found)")
     String prefix;
 
     @Override
@@ -77,18 +77,27 @@ final class InspectCommand implements Callable<Integer> {
             w.println("notes:");
             contents.notes().forEach(note -> w.printf("  %s%n", note));
         }
-        List<String> prefixes = prefix != null ? List.of(prefix) : LSTM.lstmPrefixes(contents.tensors());
+        List<String> prefixes = prefix != null ? List.of(prefix) : RNNBase.prefixes(contents.tensors());
         if (prefixes.isEmpty()) {
-            w.println("no LSTM found (no key ends with weight_ih_l0)");
+            w.println("no LSTM, GRU or RNN found (no key ends with weight_ih_l0)");
             return 0;
         }
         for (String p : prefixes) {
-            LSTM lstm = LSTM.fromStateDict(contents.tensors(), p);
-            LSTM.Config c = lstm.config();
-            w.printf("LSTM at prefix \"%s\": %s%n", p, lstm);
-            w.printf("  input_size=%d hidden_size=%d num_layers=%d bias=%s bidirectional=%s proj_size=%d%n",
-                    c.inputSize(), c.hiddenSize(), c.numLayers(), c.bias(), c.bidirectional(), c.projSize());
-            Object batchFirst = storedBatchFirst(contents.modules(), p);
+            RNNBase module = RNNBase.fromStateDict(contents.tensors(), p);
+            RNNBase.Config c = module.config();
+            String kind = c.mode().moduleName();
+            w.printf("%s at prefix \"%s\": %s%n", kind, p, module);
+            w.printf("  input_size=%d hidden_size=%d num_layers=%d bias=%s bidirectional=%s%s%n", c.inputSize(),
+                    c.hiddenSize(), c.numLayers(), c.bias(), c.bidirectional(),
+                    c.mode() == RNNBase.Mode.LSTM ? " proj_size=" + c.projSize() : "");
+            if (kind.equals("RNN")) {
+                Object stored = storedAttribute(contents.modules(), p, "nonlinearity");
+                w.println(stored != null ? "  the model stores nonlinearity=" + python(stored)
+                        + (stored.equals("relu") ? ": pass --nonlinearity relu to run" : "")
+                        : "  (the nonlinearity is not stored in a state dict: tanh unless you pass --nonlinearity relu"
+                        + " to run)");
+            }
+            Object batchFirst = storedAttribute(contents.modules(), p, "batch_first");
             if (Boolean.TRUE.equals(batchFirst)) {
                 w.println("  the model stores batch_first=True: pass --batch-first to run");
             } else if (batchFirst == null) {
@@ -133,14 +142,17 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    /** The batch_first a whole pickled nn.LSTM stored, or null when the file does not say. */
-    private static Object storedBatchFirst(List<ModuleTree> modules, String lstmPrefix) {
+    /**
+     * A setting (batch_first, nonlinearity) a whole pickled recurrent module stored, or null when the
+     * file does not say.
+     */
+    private static Object storedAttribute(List<ModuleTree> modules, String modulePrefix, String attribute) {
         for (ModuleTree module : modules) {
             String path = module.path().isEmpty() ? "" : module.path() + ".";
-            if (path.equals(lstmPrefix)) {
-                return module.attributes().get("batch_first");
+            if (path.equals(modulePrefix)) {
+                return module.attributes().get(attribute);
             }
-            Object inChild = storedBatchFirst(module.children(), lstmPrefix);
+            Object inChild = storedAttribute(module.children(), modulePrefix, attribute);
             if (inChild != null) {
                 return inChild;
             }

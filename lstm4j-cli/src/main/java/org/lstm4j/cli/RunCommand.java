@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lstm4j.io.Npy;
+import org.lstm4j.nn.GRU;
+import org.lstm4j.nn.HiddenStateRNN;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.PackedSequence;
+import org.lstm4j.nn.RNN;
+import org.lstm4j.nn.RNNBase;
 import org.lstm4j.nn.utils.Rnn;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine.Command;
@@ -17,15 +21,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lstm4j run}: one forward pass of a saved LSTM on .npy inputs, writing output, h_n and
- * c_n as float32 .npy files in PyTorch's layout.
+ * {@code lstm4j run}: one forward pass of a saved LSTM, GRU or RNN (told apart by the weights) on
+ * .npy inputs, writing output and h_n (and an LSTM's c_n) as float32 .npy files in PyTorch's
+ * layout.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the LSTM in a model file on an input .npy and write DIR/output.npy, DIR/h_n.npy and"
-                + " DIR/c_n.npy (float32, PyTorch's layout).",
-        footer = {"", "Example:",
+        description = "Run the LSTM, GRU or RNN in a model file on an input .npy and write DIR/output.npy and"
+                + " DIR/h_n.npy, and for an LSTM DIR/c_n.npy (float32, PyTorch's layout).",
+        footer = {"", "Examples:",
             "  bin/lstm4j run --weights model.safetensors --input x.npy --out results/",
-            "  bin/lstm4j run --weights model.pt --prefix lstm. --batch-first --input x.npy --lengths lengths.npy --out results/"})
+            "  bin/lstm4j run --weights model.pt --prefix lstm. --batch-first --input x.npy --lengths lengths.npy --out results/",
+            "  bin/lstm4j run --weights rnn.pt --nonlinearity relu --input x.npy --h0 h0.npy --out results/"})
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -34,11 +40,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--weights", required = true, paramLabel = "FILE", description = "model file (safetensors, .pt/.pth: state dict, whole model or TorchScript, .npz, .onnx)")
     Path weights;
 
-    @Option(names = "--prefix", description = "the LSTM's key prefix (default: the one LSTM in the file)")
+    @Option(names = "--prefix", description = "the module's key prefix (default: the one LSTM, GRU or RNN in the file)")
     String prefix;
 
     @Option(names = "--batch-first", description = "input and output are (N, L, *), as with batch_first=True")
     boolean batchFirst;
+
+    @Option(names = "--nonlinearity", paramLabel = "tanh|relu",
+            description = "an RNN's nonlinearity (not stored in a state dict; default tanh)")
+    String nonlinearity;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "(L, N, H_in), (N, L, H_in) with --batch-first, or (L, H_in)")
     Path input;
@@ -46,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--h0", paramLabel = "H0.npy", description = "(D*num_layers, N, H_out); zeros if omitted")
     Path h0;
 
-    @Option(names = "--c0", paramLabel = "C0.npy", description = "(D*num_layers, N, H_cell); zeros if omitted")
+    @Option(names = "--c0", paramLabel = "C0.npy", description = "an LSTM's (D*num_layers, N, H_cell); zeros if omitted")
     Path c0;
 
     @Option(names = "--lengths", paramLabel = "LENGTHS.npy",
@@ -58,37 +68,78 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((h0 == null) != (c0 == null)) {
+        if (c0 != null && h0 == null) {
             throw new ParameterException(spec.commandLine(), "--h0 and --c0 must be given together");
         }
-        LSTM lstm = (prefix == null ? LSTM.load(weights) : LSTM.load(weights, prefix)).withBatchFirst(batchFirst);
-        lstm.eval();
+        RNNBase loaded = prefix == null ? RNNBase.load(weights) : RNNBase.load(weights, prefix);
+        String kind = loaded.mode().moduleName();
+        if (nonlinearity != null && !(loaded instanceof RNN)) {
+            throw new ParameterException(spec.commandLine(), "--nonlinearity is an RNN's; " + weights + " holds "
+                    + (loaded instanceof LSTM ? "an " : "a ") + kind);
+        }
         Tensor x = Npy.read(input);
         Tensor h = h0 == null ? null : Npy.read(h0);
-        Tensor c = c0 == null ? null : Npy.read(c0);
+        RNNBase ran;
         Tensor output;
         Tensor hN;
-        Tensor cN;
-        if (lengths == null) {
-            LSTM.Output result = lstm.forward(x, h, c);
-            output = result.output();
-            hN = result.hN();
-            cN = result.cN();
+        Tensor cN = null;
+        PackedSequence packed = lengths == null ? null
+                : Rnn.packPaddedSequence(x, readLengths(lengths), batchFirst, false);
+        if (loaded instanceof LSTM lstmFile) {
+            if (h0 != null && c0 == null) {
+                throw new ParameterException(spec.commandLine(), "--h0 and --c0 must be given together (" + weights
+                        + " holds an LSTM, whose state is the pair (h, c))");
+            }
+            Tensor c = c0 == null ? null : Npy.read(c0);
+            LSTM lstm = lstmFile.withBatchFirst(batchFirst);
+            lstm.eval();
+            ran = lstm;
+            if (packed == null) {
+                LSTM.Output result = lstm.forward(x, h, c);
+                output = result.output();
+                hN = result.hN();
+                cN = result.cN();
+            } else {
+                LSTM.PackedOutput result = lstm.forward(packed, h, c);
+                output = padded(result.output(), x);
+                hN = result.hN();
+                cN = result.cN();
+            }
         } else {
-            PackedSequence packed = Rnn.packPaddedSequence(x, readLengths(lengths), batchFirst, false);
-            LSTM.PackedOutput result = lstm.forward(packed, h, c);
-            output = Rnn.padPackedSequence(result.output(), batchFirst, 0f, x.size(batchFirst ? 1 : 0)).padded();
-            hN = result.hN();
-            cN = result.cN();
+            if (c0 != null) {
+                throw new ParameterException(spec.commandLine(), "--c0 is an LSTM's cell state; " + weights + " holds a"
+                        + (kind.equals("RNN") ? "n " : " ") + kind + ", whose state is h alone");
+            }
+            HiddenStateRNN module = loaded instanceof RNN rnn
+                    ? rnn.withNonlinearity(nonlinearity == null ? "tanh" : nonlinearity).withBatchFirst(batchFirst)
+                    : ((GRU) loaded).withBatchFirst(batchFirst);
+            module.eval();
+            ran = module;
+            if (packed == null) {
+                HiddenStateRNN.Output result = module.forward(x, h);
+                output = result.output();
+                hN = result.hN();
+            } else {
+                HiddenStateRNN.PackedOutput result = module.forward(packed, h);
+                output = padded(result.output(), x);
+                hN = result.hN();
+            }
         }
         Files.createDirectories(out);
         Npy.write(out.resolve("output.npy"), output);
         Npy.write(out.resolve("h_n.npy"), hN);
-        Npy.write(out.resolve("c_n.npy"), cN);
+        if (cN != null) {
+            Npy.write(out.resolve("c_n.npy"), cN);
+        }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("%s: output %s, h_n %s, c_n %s -> %s%n", lstm, output.shapeString(), hN.shapeString(),
-                cN.shapeString(), out);
+        w.printf("%s: output %s, h_n %s%s -> %s%n", ran, output.shapeString(), hN.shapeString(),
+                cN == null ? "" : ", c_n " + cN.shapeString(), out);
         return 0;
+    }
+
+    /** A packed output back to the padded layout of the input x, zeros past each length. */
+    private Tensor padded(PackedSequence output, Tensor x) {
+        return Rnn.padPackedSequence(output, batchFirst, 0f, x.size(batchFirst ? 1 : 0)).padded();
     }
 
     /** Lengths from an integer .npy (stored as any numeric type, but every value a whole number). */

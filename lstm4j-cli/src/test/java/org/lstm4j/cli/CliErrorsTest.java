@@ -56,7 +56,7 @@ class CliErrorsTest {
 
     @Test
     void commandChecksOfOptionCombinationsAreUsageErrors() {
-        assertUsageError(CliTestSupport.run("run", "--weights", "m.pt", "--input", "x.npy", "--out", "d", "--h0", "h.npy"),
+        assertUsageError(CliTestSupport.run("run", "--weights", "m.pt", "--input", "x.npy", "--out", "d", "--c0", "c.npy"),
                 "lstm4j run: --h0 and --c0 must be given together (try bin/lstm4j run --help)");
         assertUsageError(CliTestSupport.run("shapes", "--input-size", "10", "--hidden-size", "20", "--seq-len", "0"),
                 "lstm4j shapes: --seq-len must be greater than zero, got 0 (try bin/lstm4j shapes --help)");

@@ -84,8 +84,8 @@ final class ConfigInference {
         }
         TreeSet<String> matching = prefixes(stateDict, kind);
         if (matching.size() > 1) {
-            throw new IllegalArgumentException("found " + matching.size() + " " + plural(kind)
-                    + ", choose one with a prefix: "
+            throw new IllegalArgumentException("found " + matching.size() + " " + plural(commonKind(stateDict, matching,
+                    kind)) + ", choose one with a prefix: "
                     + String.join(", ", matching.stream().map(p -> "\"" + p + "\"").toList()));
         }
         if (matching.isEmpty()) {
@@ -113,6 +113,22 @@ final class ConfigInference {
                     + " found under: " + prefixes(stateDict, kind));
         }
         return own;
+    }
+
+    /** {@code kind}, or when it is null the kind all the modules under {@code prefixes} tell, if they agree. */
+    private static Mode commonKind(Map<String, Tensor> stateDict, Iterable<String> prefixes, Mode kind) {
+        if (kind != null) {
+            return kind;
+        }
+        Mode common = null;
+        for (String prefix : prefixes) {
+            Mode told = tell(strip(stateDict, prefix));
+            if (told == null || (common != null && !sameFamily(common, told))) {
+                return null;
+            }
+            common = told;
+        }
+        return common;
     }
 
     /** The entries under {@code prefix}, with the prefix removed, in their original order. */
