@@ -153,7 +153,7 @@ public final class ScalingSweep implements Callable<Integer> {
                 }
                 if (points.isEmpty()) {
                     System.out.printf("libtorch 2.7.1 via DJL, %d intra-op threads%n%n%-4s %-28s %11s %11s %8s %9s %7s%n",
-                            LibTorchLstm.intraOpThreads(), "axis", "shape", "lstm4j ms", "libtorch ms", "ratio",
+                            LibTorchRecurrent.intraOpThreads(), "axis", "shape", "lstm4j ms", "libtorch ms", "ratio",
                             "maxdiff", "others");
                 }
                 points.add(p);
@@ -167,7 +167,7 @@ public final class ScalingSweep implements Callable<Integer> {
         double worstOthers = points.stream().mapToDouble(Point::othersCpu).max().orElse(Double.NaN);
         String subtitle = String.format(Locale.ROOT, "%s · %s · %s · other processes ≤ %.0f%% CPU", jdk, cpu, date,
                 100 * worstOthers);
-        String about = "lstm4j (" + kernels + " kernels) vs libtorch 2.7.1 (" + LibTorchLstm.intraOpThreads()
+        String about = "lstm4j (" + kernels + " kernels) vs libtorch 2.7.1 (" + LibTorchRecurrent.intraOpThreads()
                 + " intra-op threads), inference forward, median ms, around " + BASE.shape() + " 1 layer";
         Path png = options.out().resolve(PNG_NAME);
         ImageIO.write(chart(points, "LSTM forward time: " + about, subtitle), "png", png.toFile());
@@ -188,7 +188,7 @@ public final class ScalingSweep implements Callable<Integer> {
         Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
         Tensor h0 = Tensor.uniform(2, -1f, 1f, 1, config.batch(), config.hidden());
         Tensor c0 = Tensor.uniform(3, -1f, 1f, 1, config.batch(), config.hidden());
-        try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0)) {
+        try (LibTorchRecurrent torch = new LibTorchRecurrent(config, lstm, x, h0, c0)) {
             LSTM.Output out = lstm.forward(x, h0, c0);
             float[][] reference = torch.forwardOutputs();
             double maxDiff = Math.max(Measure.maxAbsDiff(out.output().data(), reference[0]),
@@ -297,7 +297,7 @@ public final class ScalingSweep implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append("# lstm4j vs libtorch 2.7.1, LSTM inference forward, median ms; written by bin/lstm4j-bench sweep\n");
         sb.append("# ").append(jdk).append("; ").append(cpu).append("; ").append(date).append("; lstm4j ")
-                .append(kernels).append(" kernels; libtorch ").append(LibTorchLstm.intraOpThreads())
+                .append(kernels).append(" kernels; libtorch ").append(LibTorchRecurrent.intraOpThreads())
                 .append(" intra-op threads\n");
         sb.append("sweep,L,N,I,H,layers,lstm4j_ms,libtorch_ms,ratio,lstm4j_gflops,libtorch_gflops,max_abs_diff,"
                 + "others_cpu_pct\n");

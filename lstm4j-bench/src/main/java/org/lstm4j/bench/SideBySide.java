@@ -20,8 +20,10 @@ import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PanelMatrix;
 import org.lstm4j.kernels.Parallel;
+import org.lstm4j.nn.HiddenStateRNN;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
+import org.lstm4j.nn.RNNBase;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,13 +37,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "lstm4j-bench", sortOptions = false,
         description = {"Runs lstm4j, libtorch 2.7.1 (DJL, offline, 2 intra-op threads) and ONNX Runtime 1.22 (the"
-                + " model lstm4j exports, 2 intra-op threads; inference configs only) on issue 6's configs (a)-(f) in"
-                + " one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch / lstm4j, > 1"
+                + " model lstm4j exports, 2 intra-op threads; inference LSTM configs only) on issue 6's configs (a)-(f)"
+                + " and a GRU at (b)'s and (c)'s shapes (gb, gc) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch / lstm4j, > 1"
                 + " means lstm4j is faster), ONNX Runtime median ms and its ratio (ORT / lstm4j), lstm4j GFLOP/s and"
                 + " %% of this machine's FP32 FMA peak"
                 + " (measured first: cores x one core's Vector API FMA loop, acc = fma(a, b, acc)). GFLOP/s counts the matrix products"
                 + " (training: 3x the forward's). maxdiff is the largest absolute difference from libtorch: outputs"
-                + " (a)-(e), parameter gradients (f).",
+                + " (a)-(e), gb, gc, parameter gradients (f).",
             "Also: bin/lstm4j-bench sweep [--quick] [--out DIR] (ScalingSweep), bin/lstm4j-bench jmh [JMH options]."},
         footer = {"", "Examples:", "  bin/lstm4j-bench --quick", "  bin/lstm4j-bench --json docs/bench.json",
             "  LSTM4J_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bin/lstm4j-bench --quick",
@@ -58,7 +60,7 @@ public final class SideBySide implements Callable<Integer> {
     Path json;
 
     @Option(names = "--configs", split = ",", paramLabel = "LIST", converter = ConfigLetter.class,
-            description = "only these configs, e.g. a,b (default: a-f)")
+            description = "only these configs, e.g. a,b or b,c,gb,gc (default: a-f, gb, gc)")
     List<BenchConfig> configs;
 
     @Option(names = "--no-gemm", description = "skip the GEMM micro-kernel table")
@@ -154,7 +156,7 @@ public final class SideBySide implements Callable<Integer> {
             Row row = measure(config, options);
             if (!headerPrinted) {
                 System.out.printf("libtorch 2.7.1 via DJL, %d intra-op threads; ONNX Runtime %s, %d intra-op threads,"
-                        + " opset %d models exported by lstm4j%n", LibTorchLstm.intraOpThreads(),
+                        + " opset %d models exported by lstm4j%n", LibTorchRecurrent.intraOpThreads(),
                         OnnxRuntimeLstm.version(), OnnxRuntimeLstm.INTRA_OP_THREADS, Onnx.DEFAULT_OPSET);
                 System.out.println(header());
                 headerPrinted = true;
@@ -171,20 +173,21 @@ public final class SideBySide implements Callable<Integer> {
     }
 
     private static Row measure(BenchConfig config, Options options) throws Exception {
-        LSTM lstm = new LSTM(config.lstmConfig(), 1234);
+        RNNBase module = RNNBase.create(config.moduleConfig(), 1234);
         if (config.training()) {
-            lstm.train();
+            module.train();
         } else {
-            lstm.eval();
+            module.eval();
         }
+        LSTM lstm = module instanceof LSTM l ? l : null;
         int stateRows = config.layers() * config.directions();
         Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
         Tensor h0 = Tensor.uniform(2, -1f, 1f, stateRows, config.batch(), config.hidden());
-        Tensor c0 = Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden());
-        try (LibTorchLstm torch = new LibTorchLstm(config, lstm, x, h0, c0);
-             OnnxRuntimeLstm ort = config.training() ? null : new OnnxRuntimeLstm(lstm, x, h0, c0)) {
+        Tensor c0 = lstm == null ? null : Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden());
+        try (LibTorchRecurrent torch = new LibTorchRecurrent(config, module, x, h0, c0);
+             OnnxRuntimeLstm ort = config.training() || lstm == null ? null : new OnnxRuntimeLstm(lstm, x, h0, c0)) {
             Runnable libtorch = torch::run;
-            Runnable ours = lstm4jWorkload(config, lstm, x, h0, c0);
+            Runnable ours = lstm4jWorkload(config, module, x, h0, c0);
             List<float[]> mine = new ArrayList<>();
             float[][] reference;
             double ortMaxDiff = Double.NaN;
@@ -192,9 +195,13 @@ public final class SideBySide implements Callable<Integer> {
                 // Parameter gradients of one step each, from zero.
                 ours.run();
                 reference = torch.trainingGradients();
-                for (Parameter p : lstm.parameters()) {
+                for (Parameter p : module.parameters()) {
                     mine.add(p.grad().data());
                 }
+            } else if (lstm == null) {
+                reference = torch.forwardOutputs();
+                HiddenStateRNN.Output out = ((HiddenStateRNN) module).forward(x, h0);
+                mine = List.of(out.output().data(), out.hN().data());
             } else {
                 LSTM.Output out = lstm.forward(x, h0, c0);
                 reference = torch.forwardOutputs();
@@ -225,9 +232,14 @@ public final class SideBySide implements Callable<Integer> {
     /**
      * lstm4j's timed call for a config: inference forward, or a training step as libtorch's
      * (zero the gradients, forward on the autograd tape, backward of sum(output), i.e. with a
-     * gradient of ones; parameter gradients only, as input and initial state need none).
+     * gradient of ones; parameter gradients only, as input and initial state need none). Training
+     * configs are LSTMs.
      */
-    private static Runnable lstm4jWorkload(BenchConfig config, LSTM lstm, Tensor x, Tensor h0, Tensor c0) {
+    private static Runnable lstm4jWorkload(BenchConfig config, RNNBase module, Tensor x, Tensor h0, Tensor c0) {
+        if (!(module instanceof LSTM lstm)) {
+            HiddenStateRNN rnn = (HiddenStateRNN) module;
+            return () -> sink = rnn.forward(x, h0);
+        }
         if (!config.training()) {
             return () -> sink = lstm.forward(x, h0, c0);
         }

@@ -39,7 +39,8 @@ class ReadmeSnippetsTest {
         // The runnable copy of the quick start must say the same, whatever its indentation.
         String quickStartFile = Files.readString(Path.of("..", "docs", "examples", "QuickStart.java"));
         assertThat(stripLines(quickStartFile)).contains(stripLines(quickStart(Path.of("src", "test", "java"))));
-        assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop", "streaming", "onnx");
+        assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop", "streaming", "onnx",
+                "gru-rnn");
     }
 
     private static String quickStart(Path root) throws IOException {

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.lstm4j.tensor.Tensor;
 
 /**
  * The statements of docs/lstm-inputs-outputs.md, each checked by taking a stacked or
- * bidirectional LSTM apart into single-layer, single-direction LSTMs with the same weights.
+ * bidirectional LSTM (or GRU, RNN) apart into single-layer, single-direction modules with the same
+ * weights.
  */
 class InputsOutputsDocTest {
 
@@ -146,5 +149,44 @@ class InputsOutputsDocTest {
         PackedSequence packed = new PackedSequence(Tensor.of(data, 7, IN), new int[] {2, 2, 1, 1, 1}, null, null);
         Tensor packedHn = rnn.forward(packed, null, null).hN().select(1, 1);
         assertThat(packedHn.maxAbsDiff(alone)).isLessThanOrEqualTo(1e-6f);
+    }
+    /** A 1-layer unidirectional module of {@code source}'s mode holding layer {@code layer}, direction {@code suffix}. */
+    private static HiddenStateRNN single(HiddenStateRNN source, int layer, String suffix, int inputSize) {
+        RNNBase.Config c = source.config();
+        HiddenStateRNN single = (HiddenStateRNN) RNNBase.create(RNNBase.Config.of(c.mode(), inputSize, c.hiddenSize(),
+                1, c.bias(), false, 0.0, false, 0), 0);
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        for (String name : single.stateDict().keySet()) {
+            String kind = name.substring(0, name.length() - "_l0".length());
+            weights.put(name, source.stateDict().get(kind + "_l" + layer + suffix));
+        }
+        single.loadStateDict(weights, true);
+        return single;
+    }
+
+    /**
+     * GRU and RNN (relu, and tanh by the same code) lay out output and h_n exactly as the LSTM:
+     * output is the last layer's [forward h_t, backward h_t]; h_n holds every layer's final h,
+     * rows alternating forward and backward; there is no c.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GRU", "RNN_RELU"})
+    void gruAndRnnLayOutOutputAndHnAsTheLstm(String mode) {
+        HiddenStateRNN bi = (HiddenStateRNN) RNNBase.create(RNNBase.Config.of(RNNBase.Mode.valueOf(mode), IN, HIDDEN,
+                2, true, false, 0.0, true, 0), 1);
+        Tensor x = Tensor.randn(2, 6, 2, IN);
+        HiddenStateRNN.Output all = bi.forward(x);
+        HiddenStateRNN.Output fwd0 = single(bi, 0, "", IN).forward(x);
+        HiddenStateRNN.Output bwd0 = single(bi, 0, "_reverse", IN).forward(reverseTime(x));
+        Tensor layer0Output = concatLastDim(fwd0.output(), reverseTime(bwd0.output()));
+        HiddenStateRNN.Output fwd1 = single(bi, 1, "", 2 * HIDDEN).forward(layer0Output);
+        HiddenStateRNN.Output bwd1 = single(bi, 1, "_reverse", 2 * HIDDEN).forward(reverseTime(layer0Output));
+        assertThat(all.output()).isEqualTo(concatLastDim(fwd1.output(), reverseTime(bwd1.output())));
+        Tensor[] expected = {fwd0.hN(), bwd0.hN(), fwd1.hN(), bwd1.hN()};
+        for (int row = 0; row < 4; row++) {
+            assertThat(all.hN().select(0, row)).isEqualTo(expected[row].select(0, 0));
+        }
+        assertThat(all.output().select(0, -1).narrow(1, 0, HIDDEN)).isEqualTo(all.hN().select(0, -2));
+        assertThat(all.output().select(0, 0).narrow(1, HIDDEN, HIDDEN)).isEqualTo(all.hN().select(0, -1));
     }
 }
