@@ -22,29 +22,55 @@ import org.lstm4j.kernels.PointwiseKernels;
  * Offsets point at the row's unit 0; unit ranges [from, to) let threads own slices of hidden
  * units.
  */
-public interface CellMath {
+public abstract class CellMath {
+
+    private final int gates;
+    private final boolean hasCellState;
+    private final boolean separateRecurrentGates;
+    private final boolean savesRows;
+    private final boolean carriesHidden;
+
+    /** The cell's traits; see the accessors for what each means. */
+    CellMath(int gates, boolean hasCellState, boolean separateRecurrentGates, boolean savesRows,
+             boolean carriesHidden) {
+        this.gates = gates;
+        this.hasCellState = hasCellState;
+        this.separateRecurrentGates = separateRecurrentGates;
+        this.savesRows = savesRows;
+        this.carriesHidden = carriesHidden;
+    }
 
     /** Gates stacked in W_ih, W_hh and the biases: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), RNN 1. */
-    int gates();
+    public final int gates() {
+        return gates;
+    }
 
     /** True when the cell carries a cell state c besides h (LSTM). */
-    boolean hasCellState();
+    public final boolean hasCellState() {
+        return hasCellState;
+    }
 
     /**
      * True when h·W_hhᵀ + b_hh must stay apart from x·W_ihᵀ + b_ih until the cell combines them
      * (GRU: r scales only the recurrent part of n). Otherwise the recurrent product adds into the
      * gates, whose chains start from b_ih + b_hh.
      */
-    boolean separateRecurrentGates();
+    public final boolean separateRecurrentGates() {
+        return separateRecurrentGates;
+    }
 
     /** True when the forward keeps a (R, H) row buffer for the backward ({@link #save}). */
-    boolean savesRows();
+    public final boolean savesRows() {
+        return savesRows;
+    }
 
     /**
      * True when dL/dh_{t−1} has a term besides dRecurrent·W_hh, which {@link #backward} leaves in
      * dh (GRU: dh ⊙ z); otherwise the product overwrites dh.
      */
-    boolean carriesHidden();
+    public final boolean carriesHidden() {
+        return carriesHidden;
+    }
 
     /**
      * The cell update for units [from, to) of one row.
@@ -56,14 +82,19 @@ public interface CellMath {
      * @param h         (H) at hOff: receives the cell's h_t (before any projection); may be hPrev
      *                  itself, same array and offset
      */
-    void forward(PointwiseKernels pointwise, int hidden, int from, int to, float[] gates, int gOff,
-                 float[] recurrent, int rOff, float[] c, int cOff, float[] hPrev, int hPrevOff, float[] h, int hOff);
+    public abstract void forward(PointwiseKernels pointwise, int hidden, int from, int to, float[] gates, int gOff,
+                                 float[] recurrent, int rOff, float[] c, int cOff, float[] hPrev, int hPrevOff,
+                                 float[] h, int hOff);
 
     /**
      * Copies what {@link #backward} needs besides the gates into saved (H) at sOff, units
-     * [from, to), after {@link #forward}; only when {@link #savesRows()}.
+     * [from, to), after {@link #forward}; only when {@link #savesRows()} (a cell that saves nothing
+     * is never asked).
      */
-    void save(int hidden, int from, int to, float[] recurrent, int rOff, float[] c, int cOff, float[] saved, int sOff);
+    public void save(int hidden, int from, int to, float[] recurrent, int rOff, float[] c, int cOff, float[] saved,
+                     int sOff) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " saves nothing per row");
+    }
 
     /**
      * Backward of {@link #forward} for one row (all units).
@@ -81,7 +112,8 @@ public interface CellMath {
      *                   {@link #separateRecurrentGates()}, else the same array as dGates
      * @param scratch    (H) working space
      */
-    void backward(PointwiseKernels pointwise, int hidden, float[] gates, int gOff, float[] saved, int sOff,
-                  float[] cPrev, int cPrevOff, float[] hPrev, int hPrevOff, float[] dh, int dhOff,
-                  float[] dc, int dcOff, float[] dGates, int dgOff, float[] dRecurrent, int drOff, float[] scratch);
+    public abstract void backward(PointwiseKernels pointwise, int hidden, float[] gates, int gOff, float[] saved,
+                                  int sOff, float[] cPrev, int cPrevOff, float[] hPrev, int hPrevOff, float[] dh,
+                                  int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, float[] dRecurrent,
+                                  int drOff, float[] scratch);
 }

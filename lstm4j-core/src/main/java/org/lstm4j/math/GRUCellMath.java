@@ -14,36 +14,12 @@ import org.lstm4j.kernels.PointwiseKernels;
  * ({@link #separateRecurrentGates()}). Saved per row: h·W_hnᵀ + b_hn, the factor r multiplied.
  * The backward follows libtorch's {@code _thnn_fused_gru_cell_backward}.
  */
-public final class GRUCellMath implements CellMath {
+public final class GRUCellMath extends CellMath {
 
     public static final GRUCellMath INSTANCE = new GRUCellMath();
 
     private GRUCellMath() {
-    }
-
-    @Override
-    public int gates() {
-        return 3;
-    }
-
-    @Override
-    public boolean hasCellState() {
-        return false;
-    }
-
-    @Override
-    public boolean separateRecurrentGates() {
-        return true;
-    }
-
-    @Override
-    public boolean savesRows() {
-        return true;
-    }
-
-    @Override
-    public boolean carriesHidden() {
-        return true;
+        super(3, false, true, true, true); // gates r, z, n; no c; recurrent part apart; saves h_n; carries dh ⊙ z
     }
 
     @Override

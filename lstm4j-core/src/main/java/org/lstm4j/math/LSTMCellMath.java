@@ -12,36 +12,12 @@ import org.lstm4j.kernels.PointwiseKernels;
  * </pre>
  * Saved per row: c_t (the backward recomputes tanh(c_t) with the forward's own tanh kernel).
  */
-public final class LSTMCellMath implements CellMath {
+public final class LSTMCellMath extends CellMath {
 
     public static final LSTMCellMath INSTANCE = new LSTMCellMath();
 
     private LSTMCellMath() {
-    }
-
-    @Override
-    public int gates() {
-        return 4;
-    }
-
-    @Override
-    public boolean hasCellState() {
-        return true;
-    }
-
-    @Override
-    public boolean separateRecurrentGates() {
-        return false;
-    }
-
-    @Override
-    public boolean savesRows() {
-        return true;
-    }
-
-    @Override
-    public boolean carriesHidden() {
-        return false;
+        super(4, true, false, true, false); // gates i, f, g, o; c; recurrent part added in; saves c_t
     }
 
     @Override

@@ -6,7 +6,7 @@ import org.lstm4j.kernels.PointwiseKernels;
  * The Elman RNN cell: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), or relu. The activated gate is
  * h' itself, so nothing is saved per row besides it.
  */
-public final class RNNCellMath implements CellMath {
+public final class RNNCellMath extends CellMath {
 
     /** PyTorch's {@code nonlinearity='tanh'} (mode RNN_TANH). */
     public static final RNNCellMath TANH = new RNNCellMath(false);
@@ -16,32 +16,8 @@ public final class RNNCellMath implements CellMath {
     private final boolean relu;
 
     private RNNCellMath(boolean relu) {
+        super(1, false, false, false, false); // one gate; no c; recurrent part added in; nothing saved
         this.relu = relu;
-    }
-
-    @Override
-    public int gates() {
-        return 1;
-    }
-
-    @Override
-    public boolean hasCellState() {
-        return false;
-    }
-
-    @Override
-    public boolean separateRecurrentGates() {
-        return false;
-    }
-
-    @Override
-    public boolean savesRows() {
-        return false;
-    }
-
-    @Override
-    public boolean carriesHidden() {
-        return false;
     }
 
     @Override
@@ -49,12 +25,6 @@ public final class RNNCellMath implements CellMath {
                         float[] recurrent, int rOff, float[] c, int cOff, float[] hPrev, int hPrevOff,
                         float[] h, int hOff) {
         pointwise.rnnCellForward(relu, from, to, gates, gOff, h, hOff);
-    }
-
-    @Override
-    public void save(int hidden, int from, int to, float[] recurrent, int rOff, float[] c, int cOff, float[] saved,
-                     int sOff) {
-        throw new UnsupportedOperationException("an RNN cell saves nothing per row");
     }
 
     /** dL/d(pre-activation) = d ⊙ (1 − h'²) for tanh, d where h' &gt; 0 (else 0) for relu. */

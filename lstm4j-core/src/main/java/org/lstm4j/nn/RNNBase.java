@@ -458,8 +458,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     }
 
     /**
-     * The recurrent module in a model file: safetensors, {@code torch.save} (.pt/.pth, PyTorch ≥
-     * 1.6) or .npz, read without executing anything from the file (see {@link StateDicts}).
+     * The recurrent module in a model file: safetensors, {@code torch.save} (.pt/.pth: a state dict,
+     * a checkpoint or a whole pickled model), a TorchScript archive, .npz or ONNX, read without
+     * executing anything from the file (see {@link StateDicts}).
      *
      * @throws IOException              if the file cannot be read or is not a supported format
      * @throws IllegalArgumentException as {@link #fromStateDict(Map)}
