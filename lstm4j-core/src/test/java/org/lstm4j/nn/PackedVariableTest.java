@@ -9,7 +9,7 @@ import org.lstm4j.tensor.Tensor;
 
 /**
  * Packing and unpacking on the tape. The LSTM's gradients through packed batches are checked
- * against finite differences ({@code LSTMGradCheckTest}) and libtorch ({@code RecurrentGradientParityTest}).
+ * against finite differences ({@code RecurrentGradCheckTest}) and libtorch ({@code RecurrentGradientParityTest}).
  */
 class PackedVariableTest {
 
