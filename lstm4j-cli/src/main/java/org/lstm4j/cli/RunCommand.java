@@ -47,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
     boolean batchFirst;
 
     @Option(names = "--nonlinearity", paramLabel = "tanh|relu",
-            description = "an RNN's nonlinearity (not stored in a state dict; default tanh)")
+            description = "an RNN's nonlinearity (a state dict does not store it: default tanh, or what an ONNX file states)")
     String nonlinearity;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "(L, N, H_in), (N, L, H_in) with --batch-first, or (L, H_in)")
@@ -111,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
                         + (kind.equals("RNN") ? "n " : " ") + kind + ", whose state is h alone");
             }
             HiddenStateRNN module = loaded instanceof RNN rnn
-                    ? rnn.withNonlinearity(nonlinearity == null ? "tanh" : nonlinearity).withBatchFirst(batchFirst)
+                    ? (nonlinearity == null ? rnn : rnn.withNonlinearity(nonlinearity)).withBatchFirst(batchFirst)
                     : ((GRU) loaded).withBatchFirst(batchFirst);
             module.eval();
             ran = module;

@@ -77,36 +77,6 @@ class PytorchGRUAndRNNFileOutputsTest {
         assertThat(dH).isLessThanOrEqualTo(1e-5f);
     }
 
-    /**
-     * GRUs and RNNs exported by torch.onnx.export (PyTorch 1.13; fixtures of
-     * tools/fixtures/make_onnx_fixtures.py), read by the ONNX reader and told apart by the same
-     * gate count. The nonlinearity is not in the weights; an ONNX RNN node names it in its
-     * activations attribute, which the reader checks but does not hand on, so it is said here.
-     */
-    @ParameterizedTest
-    @CsvSource({
-        "gru_2layer_opset13, false, tanh",
-        "gru_bidirectional_batch_first_state_opset17, true, tanh",
-        "rnn_relu_opset11, false, relu",
-        "rnn_tanh_bidirectional_opset15, false, tanh"})
-    void onnxExportsOfGrusAndRnnsRunAsInPyTorch(String name, boolean batchFirst, String nonlinearity)
-            throws IOException {
-        Path model = resource("/io/onnx/torch/" + name + ".onnx");
-        RNNBase loaded = RNNBase.load(model);
-        HiddenStateRNN module = loaded instanceof RNN rnn ? rnn.withNonlinearity(nonlinearity).withBatchFirst(batchFirst)
-                : ((GRU) loaded).withBatchFirst(batchFirst);
-        assertThat(module.mode().moduleName()).isEqualTo(name.startsWith("gru") ? "GRU" : "RNN");
-        module.eval();
-        StateDictFile expected = StateDicts.read(resource("/io/onnx/torch/" + name + ".expected.npz"));
-        boolean withState = expected.tensors().containsKey("h0");
-        HiddenStateRNN.Output out = module.forward(expected.tensor("input"), withState ? expected.tensor("h0") : null);
-        float dOut = out.output().maxAbsDiff(expected.tensor("output"));
-        float dH = out.hN().maxAbsDiff(expected.tensor("h_n"));
-        System.out.printf("%-46s %-44s maxdiff output %.3e  h_n %.3e%n", name, module, dOut, dH);
-        assertThat(dOut).isLessThanOrEqualTo(1e-5f);
-        assertThat(dH).isLessThanOrEqualTo(1e-5f);
-    }
-
     /** The first complaint: a GRU file given to LSTM.load says what it is. */
     @Test
     void lstmLoadOfAGruFileSaysItIsAGru() {
