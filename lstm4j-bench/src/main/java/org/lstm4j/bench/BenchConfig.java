@@ -39,7 +39,8 @@ public record BenchConfig(String letter, int seqLen, int batch, int inputSize, i
                 return config;
             }
         }
-        throw new IllegalArgumentException("expected a config letter a-f, gb or gc, got '" + letter + "'");
+        throw new IllegalArgumentException("expected a config letter a-f, got '" + letter
+                + "' (or gb, gc: a GRU at (b)'s and (c)'s shapes)");
     }
 
     public int directions() {
