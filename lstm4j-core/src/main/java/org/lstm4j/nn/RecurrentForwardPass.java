@@ -8,6 +8,7 @@ import org.lstm4j.math.CellMath;
 import org.lstm4j.math.DropoutMath;
 import org.lstm4j.math.LayerPanels;
 import org.lstm4j.math.RecurrentMath;
+import org.lstm4j.nn.ForwardWorkspace.Buffer;
 import org.lstm4j.nn.RNNBase.Config;
 
 /**
@@ -37,6 +38,8 @@ final class RecurrentForwardPass {
     private final CellMath cell;
     private final MatrixKernels kernels;
     private final PointwiseKernels pointwise;
+    /** Inference calls' working buffers, kept between calls. */
+    private final ForwardWorkspace.Pool workspaces = new ForwardWorkspace.Pool();
 
     RecurrentForwardPass(RNNBase module) {
         this.module = module;
@@ -59,9 +62,10 @@ final class RecurrentForwardPass {
     /**
      * The whole stack over time-major rows: a padded batch ({@code batchSizes} all N) or a packed
      * one (see {@link RecurrentMath}). Given a trace, it also fills it with what
-     * {@link RecurrentBackwardPass#backwardStack} needs. Without one it is the allocation-light
-     * inference path: per-direction buffers of one step's size reused by every layer (an (R, G·H)
-     * gates buffer only where the projection is hoisted), dropout in place.
+     * {@link RecurrentBackwardPass#backwardStack} needs. Without one it is the inference path:
+     * per-direction buffers of one step's size reused by every layer (an (R, G·H) gates buffer
+     * only where the projection is hoisted), dropout in place, and every buffer but the returned
+     * output taken from a {@link ForwardWorkspace} kept between calls.
      *
      * @param x          (R, H_in) input rows, step after step
      * @param batchSizes live rows per step, non-increasing, batchSizes[0] == batch
@@ -71,6 +75,21 @@ final class RecurrentForwardPass {
      * @return (R, D·H_out) the last layer's h_t for every row
      */
     float[] forwardStack(float[] x, int[] batchSizes, int batch, float[] h, float[] c, RecurrentTrace trace) {
+        checkSizes(batchSizes, batch);
+        if (trace != null) {
+            return forwardStack(x, batchSizes, batch, h, c, trace, null);
+        }
+        ForwardWorkspace workspace = workspaces.take();
+        try {
+            return forwardStack(x, batchSizes, batch, h, c, null, workspace);
+        } finally {
+            workspaces.give(workspace);
+        }
+    }
+
+    /** {@link #forwardStack} with a trace (training) or a workspace (inference): exactly one of them. */
+    private float[] forwardStack(float[] x, int[] batchSizes, int batch, float[] h, float[] c, RecurrentTrace trace,
+                                 ForwardWorkspace workspace) {
         int[] stepOffsets = RecurrentMath.stepOffsets(batchSizes);
         int rows = stepOffsets[batchSizes.length - 1] + batchSizes[batchSizes.length - 1];
         int hidden = config.hiddenSize();
@@ -78,7 +97,6 @@ final class RecurrentForwardPass {
         int projected = config.outputSize();
         int directions = config.numDirections();
         int width = directions * projected;
-        checkSizes(rows, batch);
         if (trace != null) {
             trace.start(config, batchSizes, batch, rows, h, c);
         }
@@ -89,15 +107,21 @@ final class RecurrentForwardPass {
         boolean concurrentDirections = directions == 2 && Parallel.threads() > 1;
         DirectionScratch[] scratch = new DirectionScratch[concurrentDirections ? 2 : 1];
         for (int i = 0; i < scratch.length; i++) {
-            scratch[i] = new DirectionScratch(trace == null ? new float[batch * gateSize] : null,
-                    cell.separateRecurrentGates() ? new float[batch * gateSize] : null,
-                    new float[batch * projected], c == null ? null : new float[batch * hidden],
-                    config.projSize() > 0 ? new float[batch * hidden] : null);
+            DirectionScratch s = new DirectionScratch(workspace, i);
+            scratch[i] = s;
+            s.gates = trace == null ? s.buffer(Buffer.STEP_GATES, batch * gateSize) : null;
+            s.recurrentGates = cell.separateRecurrentGates() ? s.buffer(Buffer.RECURRENT_GATES, batch * gateSize) : null;
+            s.h = s.buffer(Buffer.H, batch * projected);
+            s.c = c == null ? null : s.buffer(Buffer.C, batch * hidden);
+            s.hCell = config.projSize() > 0 ? s.buffer(Buffer.H_CELL, batch * hidden) : null;
         }
         float[] layerInput = x;
         float[] layerOutput = null;
         for (int layer = 0; layer < config.numLayers(); layer++) {
-            layerOutput = new float[rows * width]; // (R, D·H_out)
+            // (R, D·H_out): the returned output is always new; a layer below it reuses the workspace's
+            boolean last = layer == config.numLayers() - 1;
+            layerOutput = workspace == null || last ? new float[rows * width]
+                    : workspace.get(Buffer.LAYER_OUTPUT, layer % 2, rows * width);
             if (trace != null) {
                 trace.layerInputs[layer] = layerInput;
             }
@@ -111,7 +135,6 @@ final class RecurrentForwardPass {
                     pass.run(layer, dir, panels[layer][dir], in, out, scratch[0], true);
                 }
             }
-            boolean last = layer == config.numLayers() - 1;
             if (trace != null) {
                 trace.layerOutputs[layer] = layerOutput;
             }
@@ -140,7 +163,11 @@ final class RecurrentForwardPass {
      * Java array: the (R, G·H) gates (traced, or of a hoisted projection), the (R, D·H_out) layer
      * outputs, and the (D·numLayers, N, H_cell) state.
      */
-    private void checkSizes(int rows, int batch) {
+    private void checkSizes(int[] batchSizes, int batch) {
+        long rows = 0;
+        for (int live : batchSizes) {
+            rows += live;
+        }
         String name = config.mode().moduleName();
         ArraySizes.length(name + " gates (L·N, " + config.mode().gates() + "·hidden_size)", rows, config.mode().gates(),
                 config.hiddenSize());
@@ -153,9 +180,26 @@ final class RecurrentForwardPass {
      * Per-direction working buffers of {@link #forwardStack}: gates (N, G·H) of the running step
      * (null when tracing, which keeps (R, G·H) per cell), recurrentGates (N, G·H) for a cell that
      * keeps h·W_hhᵀ + b_hh apart (else null), h (N, P) and c (N, H, null without a cell state) of
-     * the running step, hCell (N, H) before the projection (null without projections).
+     * the running step, hCell (N, H) before the projection (null without projections); more
+     * on demand ({@link #buffer}): from set {@code set} of the workspace, or new when tracing.
      */
-    private record DirectionScratch(float[] gates, float[] recurrentGates, float[] h, float[] c, float[] hCell) {
+    private static final class DirectionScratch {
+        private final ForwardWorkspace workspace;
+        private final int set;
+        private float[] gates;
+        private float[] recurrentGates;
+        private float[] h;
+        private float[] c;
+        private float[] hCell;
+
+        DirectionScratch(ForwardWorkspace workspace, int set) {
+            this.workspace = workspace;
+            this.set = set;
+        }
+
+        float[] buffer(Buffer buffer, int length) {
+            return workspace == null ? new float[length] : workspace.get(buffer, set, length);
+        }
     }
 
     /** One {@link #forwardStack} call's shapes and state, for running one layer's direction at a time. */
@@ -193,13 +237,13 @@ final class RecurrentForwardPass {
             int gateSize = config.gateSize();
             int projected = config.outputSize();
             int state = layer * config.numDirections() + dir;
-            float[] hState = scratch.h();
-            float[] cState = scratch.c();
+            float[] hState = scratch.h;
+            float[] cState = scratch.c;
             System.arraycopy(h, state * batch * projected, hState, 0, hState.length);
             if (cState != null) {
                 System.arraycopy(c, state * batch * hidden, cState, 0, cState.length);
             }
-            float[] gates = scratch.gates();
+            float[] gates = scratch.gates;
             float[] saved = null;
             float[] hCellAll = null;
             if (trace != null) {
@@ -210,7 +254,7 @@ final class RecurrentForwardPass {
             float[] g = gates;
             float[] savedRows = saved;
             float[] hCellRows = hCellAll;
-            float[] recurrentGates = scratch.recurrentGates();
+            float[] recurrentGates = scratch.recurrentGates;
             boolean reverse = dir == 1;
             int outOffset = reverse ? projected : 0;
             int slices = p.wHh().unitSlices();
@@ -218,8 +262,8 @@ final class RecurrentForwardPass {
             if (mayFork && splitsHiddenUnits(config, batch)) {
                 // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
                 // W_hh stay in its core's cache), meeting after every step.
-                float[] hSpare = new float[hState.length]; // (N, H) h alternates with hState
-                float[] rowGates = trace != null ? g : new float[rows * gateSize]; // (R, G·H)
+                float[] hSpare = scratch.buffer(Buffer.H_SPARE, hState.length); // (N, H) h alternates with hState
+                float[] rowGates = trace != null ? g : scratch.buffer(Buffer.ROW_GATES, rows * gateSize); // (R, G·H)
                 Parallel.runTogether(Parallel.parts(slices, 1), (part, parts, barrier) ->
                         RecurrentMath.layerForwardUnits(kernels, pointwise, cell, p, batchSizes, stepOffsets, reverse,
                                 Parallel.from(slices, parts, part), Parallel.from(slices, parts, part + 1), barrier,
@@ -233,7 +277,7 @@ final class RecurrentForwardPass {
                 int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
                 boolean perStep = (batchParts > 1 || !mayFork) && batch / batchParts >= MIN_SEQUENCES_PER_PART;
                 if (!perStep) {
-                    float[] hoisted = trace != null ? g : new float[rows * gateSize]; // (R, G·H)
+                    float[] hoisted = trace != null ? g : scratch.buffer(Buffer.ROW_GATES, rows * gateSize); // (R, G·H)
                     int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
                             / ((long) gateSize * config.layerInputSize(layer))) + 1);
                     Parallel.run(inputParts, part -> RecurrentMath.inputProjection(kernels,
@@ -241,13 +285,13 @@ final class RecurrentForwardPass {
                             hoisted));
                     RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, batchSizes, stepOffsets, reverse,
                             0, batch, null, hoisted, true, recurrentGates, hState, cState, out, outOffset, width,
-                            savedRows, hCellRows, scratch.hCell());
+                            savedRows, hCellRows, scratch.hCell);
                 } else {
                     boolean byRow = trace != null;
                     Parallel.run(batchParts, part -> RecurrentMath.recurrenceForward(kernels, pointwise, cell, p,
                             batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
                             Parallel.from(batch, batchParts, part + 1), in, g, byRow, recurrentGates, hState, cState,
-                            out, outOffset, width, savedRows, hCellRows, scratch.hCell()));
+                            out, outOffset, width, savedRows, hCellRows, scratch.hCell));
                 }
             }
             System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
