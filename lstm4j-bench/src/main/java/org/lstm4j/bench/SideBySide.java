@@ -335,7 +335,8 @@ public final class SideBySide implements Callable<Integer> {
                 ort ? String.format(Locale.ROOT, "%.3f", row.ortMs()) : "-",
                 ort ? String.format(Locale.ROOT, "%.2fx", row.ortRatio()) : "-", row.gflops(),
                 100 * row.gflops() / peak, row.maxAbsDiff(), 100 * row.othersCpu(), row.maxAbsReference(),
-                row.libtorchGflops(), ort ? String.format(Locale.ROOT, "%.1e", row.ortMaxAbsDiff()) : "- (no training)");
+                row.libtorchGflops(), ort ? String.format(Locale.ROOT, "%.1e", row.ortMaxAbsDiff())
+                        : c.training() ? "- (no training)" : "- (LSTM rows only)");
     }
 
     /**
