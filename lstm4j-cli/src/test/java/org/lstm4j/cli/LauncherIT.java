@@ -81,10 +81,11 @@ class LauncherIT {
     }
 
     @Test
-    void outOfMemoryIsOneLineWithTheHeapLimit() throws Exception {
+    void outOfMemoryIsOneLineWithTheHeapLimitAndTheSizeNeeded() throws Exception {
         // weight_hh_l0 alone is (12000, 3000) floats = 137 MiB, over a 32 MiB heap.
         Run r = launch(List.of("LSTM4J_JAVA_OPTS=-Xmx32m"), "shapes", "--input-size", "10", "--hidden-size", "3000");
         assertOneLine(r, 1, "lstm4j: out of memory: this needs more than the ");
-        assertThat(r.errLines().get(0)).contains("MiB the Java heap may use", "LSTM4J_JAVA_OPTS=-Xmx2g");
+        assertThat(r.errLines().get(0)).contains("MiB the Java heap may use", "LSTM4J_JAVA_OPTS=-Xmx2g",
+                "(a tensor of shape [12000, 3000] needs 137 MiB (36000000 floats))");
     }
 }

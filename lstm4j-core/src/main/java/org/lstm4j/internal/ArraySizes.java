@@ -42,4 +42,15 @@ public final class ArraySizes {
         }
         return (int) product;
     }
+
+    /**
+     * The error to throw, in place of the JVM's bare "Java heap space", when allocating
+     * {@code floats} floats for {@code what} ran out of heap: it says how much was needed.
+     */
+    public static OutOfMemoryError outOfMemory(String what, long floats) {
+        long bytes = 4 * floats;
+        String size = bytes >= 1L << 30 ? String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30))
+                : String.format(java.util.Locale.ROOT, "%d MiB", Math.max(1, bytes >> 20));
+        return new OutOfMemoryError(what + " needs " + size + " (" + floats + " floats)");
+    }
 }

@@ -612,6 +612,28 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
     }
 
+    /**
+     * {@link RecurrentForwardPass#forwardStack}; out of heap, it says about how much the call's
+     * buffers needed: the layer outputs (R, D·H_out) and gates (R, G·H) it keeps at once — two
+     * layer outputs and one gates buffer in inference, every layer's with a trace.
+     */
+    private float[] forwardStack(float[] x, int[] batchSizes, int batch, float[] h, float[] c, RecurrentTrace trace) {
+        try {
+            return forwardPass.forwardStack(x, batchSizes, batch, h, c, trace);
+        } catch (OutOfMemoryError e) {
+            long rows = 0;
+            for (int live : batchSizes) {
+                rows += live;
+            }
+            long outputs = rows * config.numDirections() * config.outputSize();
+            long gates = rows * config.gateSize();
+            long floats = trace == null ? 2 * outputs + gates
+                    : config.numLayers() * (outputs + config.numDirections() * gates);
+            throw ArraySizes.outOfMemory(mode().moduleName() + " forward pass over " + rows + " rows (L·N) of "
+                    + config.inputSize() + " features", floats);
+        }
+    }
+
     /** The forward pass; with a trace it also keeps what {@link RecurrentBackwardPass#backwardStack} needs. */
     Result run(Tensor input, Tensor h0, Tensor c0, RecurrentTrace trace) {
         Objects.requireNonNull(input, "input");
@@ -647,7 +669,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
         int[] batchSizes = new int[steps];
         Arrays.fill(batchSizes, batch);
-        float[] out = forwardPass.forwardStack(TensorData.array(timeMajor), batchSizes, batch, h, c, trace);
+        float[] out = forwardStack(TensorData.array(timeMajor), batchSizes, batch, h, c, trace);
 
         int width = config.numDirections() * config.outputSize();
         Tensor output = Tensor.of(out, steps, batch, width);
@@ -739,7 +761,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
                 permuteBatch(TensorData.array(c0), c, stateRows, batch, hidden, sorted);
             }
         }
-        float[] out = forwardPass.forwardStack(TensorData.array(data), input.batchSizes(), batch, h, c, trace);
+        float[] out = forwardStack(TensorData.array(data), input.batchSizes(), batch, h, c, trace);
         int[] unsorted = input.unsortedIndices();
         float[] hN = new float[h.length];
         permuteBatch(h, hN, stateRows, batch, projected, unsorted);

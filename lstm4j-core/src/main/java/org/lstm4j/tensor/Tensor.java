@@ -70,7 +70,12 @@ public final class Tensor {
 
     public static Tensor zeros(int... shape) {
         int[] s = checkedShape(shape);
-        return new Tensor(new float[allocationSize(s)], s);
+        int length = allocationSize(s);
+        try {
+            return new Tensor(new float[length], s);
+        } catch (OutOfMemoryError e) {
+            throw ArraySizes.outOfMemory("a tensor of shape " + Arrays.toString(s), length);
+        }
     }
 
     public static Tensor full(float value, int... shape) {

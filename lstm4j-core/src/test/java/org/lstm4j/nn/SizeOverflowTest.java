@@ -2,6 +2,7 @@ package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 import org.lstm4j.tensor.Tensor;
@@ -45,5 +46,26 @@ class SizeOverflowTest {
                         + " (2147483639)");
         assertThatThrownBy(() -> Tensor.numel(new int[] {1 << 30, 1 << 30, 1 << 30}))
                 .hasMessage("shape [1073741824, 1073741824, 1073741824] has more elements than a long can count");
+    }
+
+    /** Past the heap (but within an array): the OutOfMemoryError says how much was needed, not just "Java heap space". */
+    @Test
+    void aTensorLargerThanTheHeapSaysItsSize() {
+        long floats = Runtime.getRuntime().maxMemory() / 4 + (1 << 24);
+        assumeTrue(floats < Integer.MAX_VALUE - 8, "heap too large to exceed with one array");
+        assertThatThrownBy(() -> Tensor.zeros((int) floats)).isInstanceOf(OutOfMemoryError.class)
+                .hasMessageStartingWith("a tensor of shape [" + floats + "] needs ")
+                .hasMessageEndingWith(" (" + floats + " floats)");
+    }
+
+    @Test
+    void aForwardPassLargerThanTheHeapSaysAboutHowMuchItNeeded() {
+        int hidden = 1500;
+        int steps = (int) Math.min(Integer.MAX_VALUE / hidden - 1, Runtime.getRuntime().maxMemory() / 4 / hidden + 1);
+        assumeTrue(4L * steps * hidden > Runtime.getRuntime().maxMemory(), "heap too large for this test");
+        RNN rnn = RNN.builder(1, hidden).seed(1).build();
+        Tensor input = Tensor.zeros(steps, 1, 1);
+        assertThatThrownBy(() -> rnn.forward(input)).isInstanceOf(OutOfMemoryError.class)
+                .hasMessageStartingWith("RNN forward pass over " + steps + " rows (L·N) of 1 features needs ");
     }
 }
