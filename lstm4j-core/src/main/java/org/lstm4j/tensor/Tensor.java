@@ -23,8 +23,8 @@ import org.lstm4j.internal.TensorData;
  *
  * <p>Like a PyTorch tensor, a tensor counts its in-place changes in {@link #version()} (shared
  * with its reshaped views): {@link #set} and {@link #data()} move it. Layers use it to notice
- * that weights changed since they were packed, and the backward pass to refuse gradients of
- * values that changed since the forward pass.
+ * that weights changed since they were laid out into panels, and the backward pass to refuse
+ * gradients of values that changed since the forward pass.
  */
 public final class Tensor {
 
