@@ -1,5 +1,7 @@
 package org.lstm4j.kernels;
 
+import org.lstm4j.tensor.Precision;
+
 /**
  * The matrix products a recurrent layer needs, on plain row-major {@code float[]} with offsets and leading
  * dimensions (EJML-style names: {@code mult}, {@code multTransA}, {@code multTransB}).
@@ -43,7 +45,12 @@ public interface MatrixKernels {
 
     /** Lays out W (rows, cols), row-major at {@code w[wOff..]}, for {@link #multTransBPanels}. */
     default PanelMatrix panels(float[] w, int wOff, int rows, int cols) {
-        return PanelMatrix.plain(w, wOff, rows, cols, lanes());
+        return panels(w, wOff, rows, cols, Precision.FP32);
+    }
+
+    /** {@link #panels(float[], int, int, int)} with the weights stored in {@code precision}. */
+    default PanelMatrix panels(float[] w, int wOff, int rows, int cols, Precision precision) {
+        return PanelMatrix.plain(w, wOff, rows, cols, lanes(), precision);
     }
 
     /**
@@ -52,12 +59,19 @@ public interface MatrixKernels {
      * {@link PanelMatrix}). Products write C in W's row order, exactly as with {@link #panels}.
      */
     default PanelMatrix gatePanels(float[] w, int wOff, int gates, int hidden, int cols) {
-        return PanelMatrix.gateInterleaved(w, wOff, gates, hidden, cols, lanes());
+        return gatePanels(w, wOff, gates, hidden, cols, Precision.FP32);
+    }
+
+    /** {@link #gatePanels(float[], int, int, int, int)} with the weights stored in {@code precision}. */
+    default PanelMatrix gatePanels(float[] w, int wOff, int gates, int hidden, int cols, Precision precision) {
+        return PanelMatrix.gateInterleaved(w, wOff, gates, hidden, cols, lanes(), precision);
     }
 
     /**
      * C(m, n) (+)= A(m, k) · W(n, k)ᵀ with W laid out by this implementation ({@link #panels} or
-     * {@link #gatePanels}); n = {@code w.rows()}, k = {@code w.cols()}.
+     * {@link #gatePanels}); n = {@code w.rows()}, k = {@code w.cols()}. W is read as
+     * {@link PanelMatrix} defines it for its precision: bf16 weights widened, int8 weights times
+     * their row's scale, every sum in float32.
      *
      * @throws IllegalArgumentException if {@code w} was laid out for a different number of lanes
      */

@@ -1,6 +1,7 @@
 package org.lstm4j.kernels;
 
 import java.util.Objects;
+import org.lstm4j.tensor.Precision;
 
 /**
  * A weight matrix W (rows, cols), PyTorch's (out, in), laid out once in panels for repeated
@@ -30,6 +31,23 @@ import java.util.Objects;
  * {@code gates == 1} ({@link #plain}) the order is W's own. Either way a product writes C in W's
  * row order: the layout changes speed, not results. Each group's live rows are consecutive rows
  * of W ({@link #groupStart}, {@link #groupCount}), which is what lets a kernel store whole vectors.
+ *
+ * <h2>Precision</h2>
+ * The weights are stored as {@link Precision} says; the layout is the same, only the element
+ * type changes, and every product reads W as {@code W[r, p] = rowScale(r) · weight(r, p)}:
+ * <ul>
+ *   <li>{@link Precision#FP32}: {@link #data()} as above; rowScale 1.</li>
+ *   <li>{@link Precision#BF16}: {@link #codes()} holds, for step p of panel q, 2·lanes ints at
+ *       {@code q·2·lanes·cols + p·2·lanes}: int {@code h·lanes + j} carries lane j of group 2h in
+ *       its low 16 bits and lane j of group 2h+1 in its high 16 bits, each the bfloat16 of the
+ *       weight ({@link Precision#bf16Bits}); rowScale 1.</li>
+ *   <li>{@link Precision#INT8}: {@link #codes()} holds, for step p of panel q, lanes ints at
+ *       {@code q·lanes·cols + p·lanes}: byte g of int j is lane j of group g, the int8 value q of
+ *       the weight in its row ({@link Precision#int8Value}); {@link #scales()} holds each panel
+ *       row's scale ({@link Precision#int8Scale} of the row's largest |weight|), so
+ *       W[r, p] = scale · q.</li>
+ * </ul>
+ * Padding rows hold zeros (and scale 0) in every precision.
  */
 public final class PanelMatrix {
 
@@ -38,9 +56,15 @@ public final class PanelMatrix {
     private final int gates;
     private final int gateRows;
     private final int panels;
+    private final Precision precision;
+    /** FP32: (panels, cols, panelWidth) floats; null otherwise. */
     private final float[] data;
+    /** BF16: (panels, cols, 2·lanes) ints; INT8: (panels, cols, lanes) ints; null for FP32. */
+    private final int[] codes;
+    /** INT8: (panels, panelWidth) row scales; null otherwise. */
+    private final float[] scales;
 
-    private PanelMatrix(int gates, int gateRows, int cols, int lanes) {
+    private PanelMatrix(int gates, int gateRows, int cols, int lanes, Precision precision) {
         if (gates <= 0 || gateRows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("expected a matrix with rows > 0 and cols > 0, got ("
                     + (long) gates * gateRows + ", " + cols + ")");
@@ -54,12 +78,21 @@ public final class PanelMatrix {
         this.gateRows = gateRows;
         long groups = (long) gates * ((gateRows + lanes - 1) / lanes);
         this.panels = Math.toIntExact((groups + 3) / 4);
-        this.data = new float[Math.multiplyExact(Math.multiplyExact(panels, 4 * lanes), cols)];
+        this.precision = Objects.requireNonNull(precision, "precision");
+        int values = Math.multiplyExact(Math.multiplyExact(panels, 4 * lanes), cols);
+        this.data = precision == Precision.FP32 ? new float[values] : null;
+        this.codes = precision == Precision.FP32 ? null : new int[values / (4 / precision.bytesPerWeight())];
+        this.scales = precision == Precision.INT8 ? new float[panels * 4 * lanes] : null;
     }
 
-    /** W (rows, cols) row-major at {@code w[wOff..]}, laid out in W's own row order. */
+    /** W (rows, cols) row-major at {@code w[wOff..]}, laid out in W's own row order, float32. */
     public static PanelMatrix plain(float[] w, int wOff, int rows, int cols, int lanes) {
-        PanelMatrix panels = new PanelMatrix(1, rows, cols, lanes);
+        return plain(w, wOff, rows, cols, lanes, Precision.FP32);
+    }
+
+    /** {@link #plain(float[], int, int, int, int)} stored in {@code precision}. */
+    public static PanelMatrix plain(float[] w, int wOff, int rows, int cols, int lanes, Precision precision) {
+        PanelMatrix panels = new PanelMatrix(1, rows, cols, lanes, precision);
         panels.refill(w, wOff);
         return panels;
     }
@@ -69,14 +102,24 @@ public final class PanelMatrix {
      * gates of each block of hidden units together (see the class documentation).
      */
     public static PanelMatrix gateInterleaved(float[] w, int wOff, int gates, int gateRows, int cols, int lanes) {
-        PanelMatrix panels = new PanelMatrix(gates, gateRows, cols, lanes);
+        return gateInterleaved(w, wOff, gates, gateRows, cols, lanes, Precision.FP32);
+    }
+
+    /** {@link #gateInterleaved(float[], int, int, int, int, int)} stored in {@code precision}. */
+    public static PanelMatrix gateInterleaved(float[] w, int wOff, int gates, int gateRows, int cols, int lanes,
+                                              Precision precision) {
+        PanelMatrix panels = new PanelMatrix(gates, gateRows, cols, lanes, precision);
         panels.refill(w, wOff);
         return panels;
     }
 
     /**
      * Copies new values of W (same shape, e.g. after an optimizer step) into this layout, without
-     * allocating.
+     * allocating: rounded to bfloat16 or quantized to int8 (a new scale per row) as this matrix's
+     * precision says.
+     *
+     * @throws IllegalArgumentException if {@code w} is too short, or for int8 if a weight is NaN or
+     *                                  infinite (it has no int8 value)
      */
     public void refill(float[] w, int wOff) {
         Objects.requireNonNull(w, "w");
@@ -85,23 +128,133 @@ public final class PanelMatrix {
             throw new IllegalArgumentException("expected " + rows() + "x" + cols + " = " + size
                     + " floats at offset " + wOff + ", got an array of " + w.length);
         }
+        if (precision == Precision.FP32) {
+            refillFloats(w, wOff);
+            return;
+        }
+        for (int panelRow = 0; panelRow < panels * panelWidth(); panelRow++) {
+            int source = sourceRow(panelRow);
+            int src = wOff + source * cols;
+            float scale = 1f;
+            if (precision == Precision.INT8) {
+                scale = source < 0 ? 0f : Precision.int8Scale(maxAbs(w, src, source));
+                scales[panelRow] = scale;
+            }
+            for (int p = 0; p < cols; p++) {
+                storeCode(panelRow, p, source < 0 ? 0f : w[src + p], scale);
+            }
+        }
+    }
+
+    /** {@link #refill} for FP32: a plain copy, panel row by panel row (run after every optimizer step). */
+    private void refillFloats(float[] w, int wOff) {
         int width = panelWidth();
         for (int q = 0; q < panels; q++) {
             int panelBase = q * width * cols;
             for (int r = 0; r < width; r++) {
                 int source = sourceRow(q * width + r);
-                if (source < 0) {
-                    for (int p = 0; p < cols; p++) {
-                        data[panelBase + p * width + r] = 0f;
-                    }
-                    continue;
-                }
                 int src = wOff + source * cols;
                 for (int p = 0; p < cols; p++) {
-                    data[panelBase + p * width + r] = w[src + p];
+                    data[panelBase + p * width + r] = source < 0 ? 0f : w[src + p];
                 }
             }
         }
+    }
+
+    /** The largest |weight| of W's row {@code row} at {@code w[src..]}; throws on NaN or infinity. */
+    private float maxAbs(float[] w, int src, int row) {
+        float max = 0f;
+        for (int p = 0; p < cols; p++) {
+            float v = w[src + p];
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("int8 weights must be finite: expected a finite W[" + row + ", "
+                        + p + "], got " + v);
+            }
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
+    }
+
+    /** Stores W's value for panel row {@code panelRow}, step p, as a bf16 or int8 code. */
+    private void storeCode(int panelRow, int p, float value, float scale) {
+        switch (precision) {
+            case BF16 -> {
+                int index = codeIndex(panelRow, p);
+                int shift = codeShift(panelRow);
+                codes[index] = codes[index] & ~(0xFFFF << shift) | (Precision.bf16Bits(value) & 0xFFFF) << shift;
+            }
+            case INT8 -> {
+                int index = codeIndex(panelRow, p);
+                int shift = codeShift(panelRow);
+                byte q = scale == 0f ? 0 : Precision.int8Value(value, scale);
+                codes[index] = codes[index] & ~(0xFF << shift) | (q & 0xFF) << shift;
+            }
+            default -> throw new AssertionError(precision);
+        }
+    }
+
+    /**
+     * The stored weight of panel row {@code panelRow} at step p, as a float: the float32 value,
+     * the bfloat16 value, or the int8 value q (see {@link #rowScale}). For the scalar kernels and
+     * {@link #toRowMajor}; the vector kernels read {@link #data()} or {@link #codes()} directly.
+     */
+    public float weight(int panelRow, int p) {
+        return switch (precision) {
+            case FP32 -> data[dataIndex(panelRow, p)];
+            case BF16 -> Precision.bf16Value((short) (codes[codeIndex(panelRow, p)] >>> codeShift(panelRow)));
+            case INT8 -> (byte) (codes[codeIndex(panelRow, p)] >>> codeShift(panelRow));
+        };
+    }
+
+    /** The factor every {@link #weight} of panel row {@code panelRow} is multiplied by: its int8 scale, else 1. */
+    public float rowScale(int panelRow) {
+        return precision == Precision.INT8 ? scales[panelRow] : 1f;
+    }
+
+    /**
+     * W (rows, cols) as the products read it, row-major into {@code w[wOff..]}: rowScale · weight
+     * (for bf16 the rounded weights, for int8 PyTorch's {@code dequantize()}), the inverse of
+     * {@link #refill} up to that rounding.
+     */
+    public void toRowMajor(float[] w, int wOff) {
+        Objects.requireNonNull(w, "w");
+        if (wOff < 0 || wOff + (long) rows() * cols > w.length) {
+            throw new IllegalArgumentException("expected room for " + rows() + "x" + cols + " floats at offset " + wOff
+                    + ", got an array of " + w.length);
+        }
+        for (int panelRow = 0; panelRow < panels * panelWidth(); panelRow++) {
+            int source = sourceRow(panelRow);
+            if (source < 0) {
+                continue;
+            }
+            float scale = rowScale(panelRow);
+            for (int p = 0; p < cols; p++) {
+                w[wOff + source * cols + p] = precision == Precision.INT8 ? weight(panelRow, p) * scale
+                        : weight(panelRow, p);
+            }
+        }
+    }
+
+    private int dataIndex(int panelRow, int p) {
+        int width = panelWidth();
+        return panelRow / width * width * cols + p * width + panelRow % width;
+    }
+
+    /** Index into {@link #codes} of panel row {@code panelRow} at step p (see the class documentation). */
+    private int codeIndex(int panelRow, int p) {
+        int panel = panelRow / panelWidth();
+        int group = panelRow % panelWidth() / lanes;
+        int lane = panelRow % lanes;
+        if (precision == Precision.BF16) {
+            return panel * 2 * lanes * cols + p * 2 * lanes + group / 2 * lanes + lane;
+        }
+        return panel * lanes * cols + p * lanes + lane;
+    }
+
+    /** Bit position of panel row {@code panelRow}'s code within its int. */
+    private int codeShift(int panelRow) {
+        int group = panelRow % panelWidth() / lanes;
+        return precision == Precision.BF16 ? group % 2 * 16 : group * 8;
     }
 
     /** Rows of W (the n of C = A·Wᵀ): gates·gateRows. */
@@ -138,9 +291,30 @@ public final class PanelMatrix {
         return gateRows;
     }
 
-    /** The laid-out floats, panels·panelWidth·cols of them (see the class documentation). */
+    /** How the weights are stored. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The laid-out floats, panels·panelWidth·cols of them (see the class documentation); null unless FP32. */
     public float[] data() {
         return data;
+    }
+
+    /** The bf16 or int8 codes (see the class documentation); null for FP32. */
+    public int[] codes() {
+        return codes;
+    }
+
+    /** Each panel row's int8 scale, panels·panelWidth of them (0 for padding rows); null unless INT8. */
+    public float[] scales() {
+        return scales;
+    }
+
+    /** Bytes the stored weights take: data, or codes and scales (padding included). */
+    public long storageBytes() {
+        long values = data != null ? data.length : codes.length;
+        return 4 * (values + (scales != null ? scales.length : 0));
     }
 
     /** The row of W stored at panel row {@code panelRow}, or −1 for a padding row. */

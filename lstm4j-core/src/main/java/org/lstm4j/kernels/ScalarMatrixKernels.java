@@ -76,8 +76,9 @@ public final class ScalarMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * Reads any {@link PanelMatrix} layout, whatever its lanes, so it also serves as the oracle
-     * for layouts made for the vector kernels. Sums run over k in order, as in {@link #multTransB}.
+     * Reads any {@link PanelMatrix} layout, whatever its lanes and precision, so it also serves as
+     * the oracle for layouts made for the vector kernels. Sums run over k in order, as in
+     * {@link #multTransB}; each is then multiplied by its row's scale (1 unless int8) and added to C.
      */
     @Override
     public void multTransBPanels(int m, float[] a, int aOff, int lda, PanelMatrix w,
@@ -100,16 +101,25 @@ public final class ScalarMatrixKernels implements MatrixKernels {
             for (int group = 0; group < 4; group++) {
                 int start = w.groupStart(q, group);
                 for (int lane = 0; lane < w.groupCount(q, group); lane++) {
+                    int panelRow = q * width + group * w.lanes() + lane;
                     int column = q * width * k + group * w.lanes() + lane;
+                    float scale = w.rowScale(panelRow);
                     int j = start + lane;
                     for (int i = 0; i < m; i++) {
                         int aRow = aOff + i * lda;
                         float sum = 0f;
-                        for (int p = 0; p < k; p++) {
-                            sum += a[aRow + p] * data[column + p * width];
+                        if (data != null) {
+                            for (int p = 0; p < k; p++) {
+                                sum += a[aRow + p] * data[column + p * width];
+                            }
+                        } else {
+                            for (int p = 0; p < k; p++) {
+                                sum += a[aRow + p] * w.weight(panelRow, p);
+                            }
                         }
+                        float product = scale * sum;
                         int cj = cOff + i * ldc + j;
-                        c[cj] = accumulate ? c[cj] + sum : sum;
+                        c[cj] = accumulate ? c[cj] + product : product;
                     }
                 }
             }

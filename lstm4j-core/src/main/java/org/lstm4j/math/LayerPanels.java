@@ -2,6 +2,7 @@ package org.lstm4j.math;
 
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PanelMatrix;
+import org.lstm4j.tensor.Precision;
 
 /**
  * One direction of one recurrent layer's weights laid out for {@link MatrixKernels#multTransBPanels},
@@ -21,8 +22,18 @@ public record LayerPanels(PanelMatrix wIh, PanelMatrix wHh, PanelMatrix wHr, flo
                           float[] recurrentBias) {
 
     /**
-     * Lays out one direction's weights (row-major, PyTorch's shapes) for {@code kernels}; the biases
-     * are copied, so later changes of the parameters do not reach this snapshot.
+     * Lays out one direction's weights (row-major, PyTorch's shapes) for {@code kernels} in float32;
+     * the biases are copied, so later changes of the parameters do not reach this snapshot.
+     */
+    public static LayerPanels of(MatrixKernels kernels, CellMath cell, int hidden, int inputSize, int projected,
+                                 float[] wIh, float[] wHh, float[] wHr, float[] bIh, float[] bHh) {
+        return of(kernels, cell, hidden, inputSize, projected, wIh, wHh, wHr, bIh, bHh, Precision.FP32);
+    }
+
+    /**
+     * Lays out one direction's weights (row-major, PyTorch's shapes) for {@code kernels}, the weight
+     * matrices stored in {@code precision} (biases stay float32); the biases are copied, so later
+     * changes of the parameters do not reach this snapshot.
      *
      * @param wIh (G·H, inputSize)
      * @param wHh (G·H, P), P = hidden or proj_size
@@ -31,7 +42,8 @@ public record LayerPanels(PanelMatrix wIh, PanelMatrix wHh, PanelMatrix wHr, flo
      * @param bHh (G·H) or null without bias
      */
     public static LayerPanels of(MatrixKernels kernels, CellMath cell, int hidden, int inputSize, int projected,
-                                 float[] wIh, float[] wHh, float[] wHr, float[] bIh, float[] bHh) {
+                                 float[] wIh, float[] wHh, float[] wHr, float[] bIh, float[] bHh,
+                                 Precision precision) {
         int gates = cell.gates();
         float[] inputBias = null;
         float[] recurrentBias = null;
@@ -46,14 +58,20 @@ public record LayerPanels(PanelMatrix wIh, PanelMatrix wHh, PanelMatrix wHr, flo
                 }
             }
         }
-        return new LayerPanels(kernels.gatePanels(wIh, 0, gates, hidden, inputSize),
-                kernels.gatePanels(wHh, 0, gates, hidden, projected),
-                wHr == null ? null : kernels.panels(wHr, 0, projected, hidden), inputBias, recurrentBias);
+        return new LayerPanels(kernels.gatePanels(wIh, 0, gates, hidden, inputSize, precision),
+                kernels.gatePanels(wHh, 0, gates, hidden, projected, precision),
+                wHr == null ? null : kernels.panels(wHr, 0, projected, hidden, precision), inputBias, recurrentBias);
     }
 
     /** H: hidden units per gate. */
     public int hidden() {
         return wHh.gateRows();
+    }
+
+    /** Bytes the weight matrices and biases take as stored. */
+    public long storageBytes() {
+        long bytes = wIh.storageBytes() + wHh.storageBytes() + (wHr == null ? 0 : wHr.storageBytes());
+        return bytes + 4L * ((inputBias == null ? 0 : inputBias.length) + (recurrentBias == null ? 0 : recurrentBias.length));
     }
 
     /** P: width of h (hidden size, or proj_size with projections). */

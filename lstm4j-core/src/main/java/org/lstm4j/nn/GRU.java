@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.lstm4j.io.StateDicts;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -98,6 +100,11 @@ public final class GRU extends HiddenStateRNN {
         super(config, seed);
     }
 
+    /** An inference-only {@code GRU} ({@link #withWeightPrecision}). */
+    GRU(Config config, Precision precision, LayerPanels[][] panels, LayerWeights[][] biases) {
+        super(config, precision, panels, biases);
+    }
+
     public static Builder builder(int inputSize, int hiddenSize) {
         return new Builder(inputSize, hiddenSize);
     }
@@ -173,5 +180,10 @@ public final class GRU extends HiddenStateRNN {
     public GRU eval() {
         super.eval();
         return this;
+    }
+
+    @Override
+    public GRU withWeightPrecision(Precision precision) {
+        return (GRU) super.withWeightPrecision(precision);
     }
 }

@@ -1,8 +1,10 @@
 package org.lstm4j.nn;
 
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.nn.PackedVariable;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -48,6 +50,10 @@ public abstract sealed class HiddenStateRNN extends RNNBase permits GRU, RNN {
 
     HiddenStateRNN(Config config, long seed) {
         super(config, seed);
+    }
+
+    HiddenStateRNN(Config config, Precision precision, LayerPanels[][] panels, LayerWeights[][] biases) {
+        super(config, precision, panels, biases);
     }
 
     /** {@code forward(input, null)}: zero initial state. */

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.io.StateDicts;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.nn.PackedVariable;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -149,6 +151,11 @@ public final class LSTM extends RNNBase {
         super(config, seed);
     }
 
+    /** An inference-only {@code LSTM} ({@link #withWeightPrecision}). */
+    LSTM(Config config, Precision precision, LayerPanels[][] panels, LayerWeights[][] biases) {
+        super(config, precision, panels, biases);
+    }
+
     public static Builder builder(int inputSize, int hiddenSize) {
         return new Builder(inputSize, hiddenSize);
     }
@@ -231,6 +238,11 @@ public final class LSTM extends RNNBase {
      */
     public LSTM withBatchFirst(boolean batchFirst) {
         return (LSTM) copyWith(config().withBatchFirst(batchFirst));
+    }
+
+    @Override
+    public LSTM withWeightPrecision(Precision precision) {
+        return (LSTM) super.withWeightPrecision(precision);
     }
 
     /** {@code forward(input, null, null)}: zero initial states. */

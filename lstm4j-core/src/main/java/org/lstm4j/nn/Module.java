@@ -128,10 +128,28 @@ public abstract class Module {
      * Training mode (the default): dropout is active. Applies to all children. Returns this
      * module; lstm4j's layers return their own type ({@code LSTM lstm = LSTM.load(f).eval();}), and
      * a subclass may do the same by overriding with a covariant return type.
+     *
+     * @throws IllegalStateException if this module or a child cannot be trained (an inference-only
+     *                               copy from {@code withWeightPrecision}); nothing changes then
      */
     public Module train() {
+        String refusal = trainingRefusal();
+        if (refusal != null) {
+            throw new IllegalStateException(refusal);
+        }
         setTraining(true);
         return this;
+    }
+
+    /** Why this module or a child cannot be put in training mode, or null when all can. */
+    String trainingRefusal() {
+        for (Module child : children.values()) {
+            String refusal = child.trainingRefusal();
+            if (refusal != null) {
+                return refusal;
+            }
+        }
+        return null;
     }
 
     /** Evaluation mode: dropout is the identity. Applies to all children. Returns this module. */

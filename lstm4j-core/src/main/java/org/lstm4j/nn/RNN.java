@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
+import org.lstm4j.math.LayerPanels;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -121,6 +123,11 @@ public final class RNN extends HiddenStateRNN {
         super(config, seed);
     }
 
+    /** An inference-only {@code RNN} ({@link #withWeightPrecision}). */
+    RNN(Config config, Precision precision, LayerPanels[][] panels, LayerWeights[][] biases) {
+        super(config, precision, panels, biases);
+    }
+
     public static Builder builder(int inputSize, int hiddenSize) {
         return new Builder(inputSize, hiddenSize);
     }
@@ -195,6 +202,11 @@ public final class RNN extends HiddenStateRNN {
     /** A copy of this RNN (same weights, same mode) with batchFirst set (a state dict does not record it). */
     public RNN withBatchFirst(boolean batchFirst) {
         return (RNN) copyWith(config().withBatchFirst(batchFirst));
+    }
+
+    @Override
+    public RNN withWeightPrecision(Precision precision) {
+        return (RNN) super.withWeightPrecision(precision);
     }
 
     /** A copy of this RNN (same weights, same mode) with another nonlinearity (a state dict does not record it). */

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
-import org.lstm4j.nn.PackedVariable;
 import org.lstm4j.autograd.Variable;
 import org.lstm4j.internal.ArraySizes;
 import org.lstm4j.internal.TensorData;
@@ -22,6 +21,7 @@ import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.kernels.Kernels;
 import org.lstm4j.kernels.MatrixKernels;
+import org.lstm4j.kernels.PanelMatrix;
 import org.lstm4j.kernels.PointwiseKernels;
 import org.lstm4j.math.CellMath;
 import org.lstm4j.math.DropoutMath;
@@ -29,6 +29,8 @@ import org.lstm4j.math.GRUCellMath;
 import org.lstm4j.math.LSTMCellMath;
 import org.lstm4j.math.LayerPanels;
 import org.lstm4j.math.RNNCellMath;
+import org.lstm4j.nn.PackedVariable;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -361,8 +363,16 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
     private final Config config;
     private final CellMath cell;
-    /** weights[layer][direction]: that cell's parameters, views of the registered ones. */
+    /**
+     * weights[layer][direction]: that cell's parameters, views of the registered ones; for an
+     * inference-only module ({@link #withWeightPrecision}) only copies of the biases, its weight
+     * matrices living in {@link #panels} alone.
+     */
     private final LayerWeights[][] weights;
+    /** How the weight matrices are stored: FP32 unless {@link #withWeightPrecision} made this module. */
+    private final Precision weightPrecision;
+    /** True for a module made by {@link #withWeightPrecision}: no parameters, evaluation mode for good. */
+    private final boolean inferenceOnly;
     /** The training-mode dropout stream; replaced by {@link #manualSeed}, guarded by {@code dropoutLock}. */
     private SplittableRandom dropoutRandom;
     private final Object dropoutLock = new Object();
@@ -404,9 +414,31 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
             byKind[spec.layer() * d + spec.direction()][spec.kind().ordinal()] = v;
         }
         this.weights = layerWeights(config, byKind);
+        this.weightPrecision = Precision.FP32;
+        this.inferenceOnly = false;
         this.panels = new ParameterDerived<>(parameters, this::layOutPanels);
         this.forwardPass = new RecurrentForwardPass(this);
         this.backwardPass = new RecurrentBackwardPass(this);
+    }
+
+    /**
+     * An inference-only module ({@link #withWeightPrecision}) computing with {@code panels}: no
+     * parameters, evaluation mode, training refused.
+     *
+     * @param panels [layer][direction], stored in {@code precision}; never changed afterwards
+     * @param biases [layer][direction]: b_ih and b_hh (or null without bias), matrices null
+     */
+    RNNBase(Config config, Precision precision, LayerPanels[][] panels, LayerWeights[][] biases) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.cell = config.mode().cell();
+        this.dropoutRandom = new SplittableRandom(0L);
+        this.weights = biases;
+        this.weightPrecision = Objects.requireNonNull(precision, "precision");
+        this.inferenceOnly = true;
+        this.panels = new ParameterDerived<>(new Parameter[0], () -> panels);
+        this.forwardPass = new RecurrentForwardPass(this);
+        this.backwardPass = null;
+        eval();
     }
 
     /** byKind[layer·D + direction][kind] as [layer][direction] weights. */
@@ -511,7 +543,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     /**
      * {@link #toOnnx(Path, int)} with every choice spelled out: {@code options} decide the opset,
      * the input layout (their batchFirst, not this module's), whether the graph takes
-     * {@code h0} (and {@code c0}) inputs, and the module path the nodes are named after.
+     * {@code h0} (and {@code c0}) inputs, and the module path the nodes are named after. An
+     * inference-only module ({@link #withWeightPrecision}) is written in float32 with the weights
+     * it computes with ({@link #dequantizedStateDict()}).
      */
     public void toOnnx(Path file, Onnx.ExportOptions options) throws IOException {
         if (config.projSize() > 0) {
@@ -520,7 +554,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
         Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.valueOf(mode().name()), config.inputSize(),
                 config.hiddenSize(), config.numLayers(), config.bias(), config.bidirectional()
-                ? RecurrentStack.Direction.BIDIRECTIONAL : RecurrentStack.Direction.FORWARD, stateDict()), options);
+                ? RecurrentStack.Direction.BIDIRECTIONAL : RecurrentStack.Direction.FORWARD, dequantizedStateDict()), options);
     }
 
     /**
@@ -551,6 +585,9 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
     /** A copy with the same weights and mode and another configuration (batchFirst, nonlinearity). */
     RNNBase copyWith(Config other) {
+        if (inferenceOnly) {
+            return inferenceOnly(other, weightPrecision, panels(), weights); // both never change: shared
+        }
         RNNBase copy = create(other, 0L);
         copy.loadStateDict(stateDict(), true);
         if (!isTraining()) {
@@ -586,7 +623,139 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     public byte[] fingerprint() {
         int[] configuration = {config.inputSize(), config.hiddenSize(), config.numLayers(), config.bias() ? 1 : 0,
             config.bidirectional() ? 1 : 0, config.projSize()};
-        return ModelFingerprint.of(mode().name(), configuration, stateDict());
+        String kind = weightPrecision == Precision.FP32 ? mode().name() : mode().name() + "/" + weightPrecision.cliName();
+        return ModelFingerprint.of(kind, configuration, dequantizedStateDict());
+    }
+
+    /**
+     * An inference-only copy whose weight matrices (W_ih, W_hh, W_hr) are stored in
+     * {@code precision}: bf16 rounds each weight to nearest even, int8 quantizes each row with its
+     * own scale as PyTorch's dynamic quantization does (see {@link Precision}); biases, activations
+     * and every sum stay float32. The copy has no parameters and shares nothing that can change
+     * with this module; it is in evaluation mode for good: {@code train()} and gradients through it
+     * are refused. Sessions, stream mode and packed input work as on this module. {@code FP32}
+     * keeps the weights as they are (the same numbers as this module) in half the memory.
+     * On an inference-only module this re-encodes the weights it computes with
+     * ({@link #dequantizedStateDict()}).
+     *
+     * <pre>{@code
+     * LSTM fast = LSTM.load(path).withWeightPrecision(Precision.BF16);   // half the bytes read per step
+     * InferenceSession session = fast.newSession(1);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for INT8 when a weight is NaN or infinite
+     */
+    public RNNBase withWeightPrecision(Precision precision) {
+        Objects.requireNonNull(precision, "precision");
+        LayerPanels[][] current = panels();
+        LayerPanels[][] encoded = new LayerPanels[config.numLayers()][config.numDirections()];
+        LayerWeights[][] biases = new LayerWeights[config.numLayers()][config.numDirections()];
+        for (int layer = 0; layer < encoded.length; layer++) {
+            for (int dir = 0; dir < encoded[layer].length; dir++) {
+                LayerWeights w = weights[layer][dir];
+                LayerPanels p = current[layer][dir];
+                float[] wIh = inferenceOnly ? rowMajor(p.wIh()) : w.wIh();
+                float[] wHh = inferenceOnly ? rowMajor(p.wHh()) : w.wHh();
+                float[] wHr = p.wHr() == null ? null : inferenceOnly ? rowMajor(p.wHr()) : w.wHr();
+                encoded[layer][dir] = LayerPanels.of(kernels, cell, config.hiddenSize(), config.layerInputSize(layer),
+                        config.outputSize(), wIh, wHh, wHr, w.bIh(), w.bHh(), precision);
+                biases[layer][dir] = new LayerWeights(null, null, w.bIh() == null ? null : w.bIh().clone(),
+                        w.bHh() == null ? null : w.bHh().clone(), null);
+            }
+        }
+        return inferenceOnly(config, precision, encoded, biases);
+    }
+
+    /** A module of this kind ({@link LSTM}, {@link GRU} or {@link RNN}) from {@link #RNNBase(Config, Precision, LayerPanels[][], LayerWeights[][])}'s arguments. */
+    private static RNNBase inferenceOnly(Config config, Precision precision, LayerPanels[][] panels,
+                                         LayerWeights[][] biases) {
+        if (config instanceof LSTM.Config c) {
+            return new LSTM(c, precision, panels, biases);
+        }
+        if (config instanceof GRU.Config c) {
+            return new GRU(c, precision, panels, biases);
+        }
+        return new RNN((RNN.Config) config, precision, panels, biases);
+    }
+
+    private static float[] rowMajor(PanelMatrix w) {
+        float[] values = new float[ArraySizes.length("weight (rows, cols)", w.rows(), w.cols())];
+        w.toRowMajor(values, 0);
+        return values;
+    }
+
+    /** How the weight matrices are stored: FP32 for a trainable module, else as {@link #withWeightPrecision} chose. */
+    public Precision weightPrecision() {
+        return weightPrecision;
+    }
+
+    /** True for a module made by {@link #withWeightPrecision}: inference only, no parameters. */
+    public boolean isInferenceOnly() {
+        return inferenceOnly;
+    }
+
+    /**
+     * The state dict of the float32 module that computes what this one computes, in PyTorch's
+     * names: every weight as the kernels read it (bf16 widened exactly; int8 times its row's
+     * scale, PyTorch's {@code dequantize()}), biases as they are. Fresh tensors; for a trainable
+     * module a copy of {@link #stateDict()}.
+     */
+    public Map<String, Tensor> dequantizedStateDict() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        if (!inferenceOnly) {
+            stateDict().forEach((name, value) -> out.put(name, value.copy()));
+            return out;
+        }
+        LayerPanels[][] p = panels();
+        for (ParameterSpec spec : config.parameterSpecs()) {
+            LayerPanels layer = p[spec.layer()][spec.direction()];
+            LayerWeights biases = weights[spec.layer()][spec.direction()];
+            float[] values = switch (spec.kind()) {
+                case WEIGHT_IH -> rowMajor(layer.wIh());
+                case WEIGHT_HH -> rowMajor(layer.wHh());
+                case WEIGHT_HR -> rowMajor(layer.wHr());
+                case BIAS_IH -> biases.bIh().clone();
+                case BIAS_HH -> biases.bHh().clone();
+            };
+            out.put(spec.name(), Tensor.of(values, spec.shape()));
+        }
+        return out;
+    }
+
+    /**
+     * Bytes this module keeps for its weights and biases: a trainable module its float32
+     * parameters and their panels (two copies, 8 bytes per parameter), an inference-only one its
+     * panels in its precision and the biases. Divide by {@link #parameterCount()} for bytes per
+     * parameter.
+     */
+    public long weightBytes() {
+        long bytes = 0;
+        for (LayerPanels[] layer : panels()) {
+            for (LayerPanels p : layer) {
+                bytes += p.storageBytes();
+            }
+        }
+        for (LayerWeights[] layer : weights) {
+            for (LayerWeights w : layer) {
+                for (float[] values : new float[][] {w.wIh(), w.wHh(), w.bIh(), w.bHh(), w.wHr()}) {
+                    bytes += values == null ? 0 : 4L * values.length;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** Elements of every parameter PyTorch's module of this configuration has (weights and biases). */
+    public long parameterCount() {
+        long count = 0;
+        for (ParameterSpec spec : config.parameterSpecs()) {
+            long numel = 1;
+            for (int d : spec.shape()) {
+                numel *= d;
+            }
+            count += numel;
+        }
+        return count;
     }
 
     /**
@@ -694,7 +863,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         Objects.requireNonNull(input, "input");
         Tensor h0Value = h0 == null ? null : h0.value();
         Tensor c0Value = c0 == null ? null : c0.value();
-        if (!Autograd.isGradEnabled()) {
+        if (!recordsForBackward(input, h0, c0)) {
             Result out = run(input.value(), h0Value, c0Value, null);
             return new VariableResult(Variable.of(out.output()), Variable.of(out.hN()), constant(out.cN()));
         }
@@ -785,7 +954,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         Tensor h0Value = h0 == null ? null : h0.value();
         Tensor c0Value = c0 == null ? null : c0.value();
         PackedSequence sequence = input.toPackedSequence();
-        if (!Autograd.isGradEnabled()) {
+        if (!recordsForBackward(input.data(), h0, c0)) {
             PackedResult out = runPacked(sequence, h0Value, c0Value, null);
             return new PackedVariableResult(PackedVariable.of(out.output()), Variable.of(out.hN()),
                     constant(out.cN()));
@@ -887,6 +1056,39 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
     private static RecurrentState stateOf(Tensor h, Tensor c) {
         return c == null ? new HiddenState(h) : new LSTMState(h, c);
+    }
+
+    /**
+     * True when a forward pass on the tape must keep what backward needs: gradients are enabled
+     * and this module is trainable. An inference-only module runs as inference when none of its
+     * inputs needs a gradient, and refuses when one does (none flows through it).
+     */
+    private boolean recordsForBackward(Variable... inputs) {
+        if (!Autograd.isGradEnabled()) {
+            return false;
+        }
+        if (!inferenceOnly) {
+            return true;
+        }
+        for (Variable v : inputs) {
+            if (v != null && v.requiresGrad()) {
+                throw new IllegalStateException(inferenceOnlyMessage()
+                        + "; no gradient flows through it: train the float32 module, or run this one on inputs"
+                        + " that need no gradient (Autograd.noGrad)");
+            }
+        }
+        return false;
+    }
+
+    @Override
+    String trainingRefusal() {
+        return inferenceOnly ? inferenceOnlyMessage() + "; train() is refused: train the float32 module"
+                : super.trainingRefusal();
+    }
+
+    private String inferenceOnlyMessage() {
+        return "this " + mode().moduleName() + " is inference-only (" + weightPrecision.cliName()
+                + " weights from withWeightPrecision)";
     }
 
     /** Stream mode has no dropout: refuse training mode when dropout would apply. */

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.lstm4j.kernels.MatrixKernels;
 import org.lstm4j.kernels.PanelMatrix;
+import org.lstm4j.tensor.Precision;
 
 /**
  * {@link MatrixKernels} on {@code jdk.incubator.vector}: register-blocked GEMM over panels of
@@ -11,7 +12,8 @@ import org.lstm4j.kernels.PanelMatrix;
  *
  * <p>Every product is run as C (+)= A·B where step p of B is NR consecutive floats:
  * <ul>
- *   <li>{@link #multTransBPanels}: the panels of a {@link PanelMatrix} (no per-call work);</li>
+ *   <li>{@link #multTransBPanels}: the panels of a {@link PanelMatrix} (no per-call work); panels
+ *       of bf16 or int8 weights go to {@link VectorReducedKernels};</li>
  *   <li>{@link #mult} and {@link #multTransA}: B (k, n) row-major already has NR consecutive
  *       columns per row, so full panels are read in place and only the last partial panel is
  *       copied (zero-padded);</li>
@@ -93,6 +95,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return registers32 ? 4 : 2;
     }
 
+    /** This thread's (MR, NR) tile for panels with fewer live columns than NR (also {@link VectorReducedKernels}'). */
+    static float[] tile() {
+        return TILE.get();
+    }
+
     @Override
     public int lanes() {
         return V;
@@ -110,6 +117,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (m == 0) {
             return;
         }
+        if (w.precision() != Precision.FP32) {
+            VectorReducedKernels.gemm(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
+            return;
+        }
         int k = w.cols();
         gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, 0, w.panels(), w.gates(), w.gateRows(), 0,
                 c, cOff, ldc, accumulate);
@@ -120,6 +131,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
                                         int toPanel, float[] c, int cOff, int ldc) {
         requireOwnLanes(w);
         if (m == 0) {
+            return;
+        }
+        if (w.precision() != Precision.FP32) {
+            VectorReducedKernels.gemm(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
             return;
         }
         int k = w.cols();
@@ -267,7 +282,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     // Group 3 holds the panel's last block of hidden units, the one with fewest live rows.
                     boolean full = PanelMatrix.groupCount(gates, gateRows, V, q, 3) == V;
                     if (!full && tile == null) {
-                        tile = TILE.get();
+                        tile = tile();
                     }
                     int i = ic;
                     for (; i < iEnd; i += block) {
@@ -316,7 +331,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * back. Row r's group g has {@link PanelMatrix#groupCount} live lanes at
      * c[c0 + r·ldc + {@link PanelMatrix#groupStart}].
      */
-    private static void copyTile(boolean intoTile, float[] tile, int rows, float[] c, int c0, int ldc,
+    static void copyTile(boolean intoTile, float[] tile, int rows, float[] c, int c0, int ldc,
                                  int gates, int gateRows, int q) {
         if (intoTile) {
             java.util.Arrays.fill(tile, 0f);
