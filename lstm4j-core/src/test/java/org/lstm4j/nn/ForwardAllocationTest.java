@@ -2,9 +2,7 @@ package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.ManagementFactory;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.lstm4j.tensor.Tensor;
 
@@ -30,45 +28,16 @@ class ForwardAllocationTest {
      */
     private static final long SLACK_BYTES_PER_CALL = 4096;
 
-    private static com.sun.management.ThreadMXBean threads;
-
-    @BeforeAll
-    static void allocationCountersAreAvailable() {
-        threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
-        threads.setThreadAllocatedMemoryEnabled(true);
-    }
-
-    private static long allocatedBytes(long[] ids) {
-        long sum = 0;
-        for (long bytes : threads.getThreadAllocatedBytes(ids)) {
-            sum += bytes;
-        }
-        return sum;
-    }
-
     /**
      * Mean bytes allocated per warm call by this thread and every lstm4j worker: the least of a
-     * few windows of {@link #MEASURED} calls, since until C2 has compiled the vector kernels the
-     * Vector API allocates on its own. A buffer allocated per call shows in every window.
+     * few windows of {@link #MEASURED} calls after the warm-up.
      */
     private static long bytesPerCall(Runnable call) {
         long warmUntil = System.nanoTime() + WARM_UP_NANOS;
         for (int i = 0; i < WARM_UP || System.nanoTime() < warmUntil; i++) {
             call.run();
         }
-        long[] ids = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t == Thread.currentThread() || t.getName().equals("lstm4j-worker"))
-                .mapToLong(Thread::getId).toArray();
-        long least = Long.MAX_VALUE;
-        for (int window = 0; window < WINDOWS; window++) {
-            long before = allocatedBytes(ids);
-            for (int i = 0; i < MEASURED; i++) {
-                call.run();
-            }
-            least = Math.min(least, (allocatedBytes(ids) - before) / MEASURED);
-        }
-        return least;
+        return AllocatedBytes.fewestPerWindow(call, MEASURED, WINDOWS, -1) / MEASURED;
     }
 
     /** Bytes of the float arrays behind the returned tensors, plus their array headers. */

@@ -2,10 +2,9 @@ package org.lstm4j.nn.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.lstm4j.nn.AllocatedBytes;
 import org.lstm4j.nn.InferenceSession;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.LSTMState;
@@ -28,43 +27,8 @@ class StepAllocationTest {
     /** Reading the counters allocates its result array; no step may allocate. */
     private static final long SLACK_BYTES = 1024;
 
-    private static com.sun.management.ThreadMXBean threads;
-
-    @BeforeAll
-    static void allocationCountersAreAvailable() {
-        threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
-        threads.setThreadAllocatedMemoryEnabled(true);
-    }
-
-    /** Bytes allocated so far by the threads {@code ids}. */
-    private static long allocatedBytes(long[] ids) {
-        long sum = 0;
-        for (long bytes : threads.getThreadAllocatedBytes(ids)) {
-            sum += bytes;
-        }
-        return sum;
-    }
-
-    /**
-     * The fewest bytes this thread and every lstm4j worker allocated in one round of
-     * {@link #ROUND} calls, running rounds until one stays within {@link #SLACK_BYTES} (or
-     * {@link #MAX_ROUNDS} have run). A step that allocates even one object per call allocates in
-     * every round, so it can never reach the slack.
-     */
     private static long fewestBytesPerRound(Runnable step) {
-        long[] ids = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t == Thread.currentThread() || t.getName().equals("lstm4j-worker"))
-                .mapToLong(Thread::getId).toArray();
-        long fewest = Long.MAX_VALUE;
-        for (int round = 0; round < MAX_ROUNDS && fewest > SLACK_BYTES; round++) {
-            long before = allocatedBytes(ids);
-            for (int i = 0; i < ROUND; i++) {
-                step.run();
-            }
-            fewest = Math.min(fewest, allocatedBytes(ids) - before);
-        }
-        return fewest;
+        return AllocatedBytes.fewestPerWindow(step, ROUND, MAX_ROUNDS, SLACK_BYTES);
     }
 
     @Test
