@@ -23,9 +23,14 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "lstm4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PyTorch's torch.nn.LSTM in pure Java.",
+        footer = {"", "Also: bin/lstm4j " + Main.STREAM_COMMAND + " runs a keyed LSTM job on Apache Flink; it lives in"
+            + " lstm4j-flink's jar (bin/lstm4j " + Main.STREAM_COMMAND + " --help)."},
         subcommands = {DemoCommand.class, TrainCommand.class, GenerateCommand.class, InspectCommand.class,
             RunCommand.class, ExportCommand.class, ShapesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
+
+    /** The command bin/lstm4j hands to lstm4j-flink's jar, which is not on this jar's class path. */
+    static final String STREAM_COMMAND = "stream";
 
     /** The exit status of a failure that is not a usage error. */
     static final int FAILURE = 1;

@@ -55,6 +55,9 @@ final class UsageErrors implements CommandLine.IParameterExceptionHandler {
             List<String> suggestions = e.getSuggestions();
             return "unknown option '" + arg + "'" + (suggestions.isEmpty() ? "" : "; did you mean " + suggestions.get(0) + "?");
         }
+        if (arg.equals(Main.STREAM_COMMAND) && cli.getParent() == null) {
+            return "'" + arg + "' runs on Flink from lstm4j-flink's jar; start it with bin/lstm4j " + arg;
+        }
         if (!cli.getSubcommands().isEmpty()) {
             List<String> commands = cli.getSubcommands().keySet().stream().filter(name -> !name.equals("help"))
                     .collect(Collectors.toList());

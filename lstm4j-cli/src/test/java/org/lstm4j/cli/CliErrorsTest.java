@@ -34,6 +34,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void streamInThisJarSaysWhereItRuns() {
+        assertUsageError(CliTestSupport.run("stream", "--events", "e.csv"), "lstm4j: 'stream' runs on Flink from"
+                + " lstm4j-flink's jar; start it with bin/lstm4j stream (try bin/lstm4j --help)");
+    }
+
+    @Test
+    void helpNamesTheStreamCommand() {
+        CliTestSupport help = CliTestSupport.run("--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("bin/lstm4j stream runs a keyed LSTM job on Apache Flink");
+    }
+
+    @Test
     void wrongTypeSaysWhatTheOptionExpects() {
         assertUsageError(CliTestSupport.run("shapes", "--input-size", "ten", "--hidden-size", "20"),
                 "lstm4j shapes: --input-size expects a whole number, got 'ten' (try bin/lstm4j shapes --help)");
