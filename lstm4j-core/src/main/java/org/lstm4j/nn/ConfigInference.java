@@ -24,26 +24,45 @@ import org.lstm4j.tensor.Tensor;
  * the {@code weight_ih_l{k}} present; bidirectional from {@code weight_ih_l0_reverse}; bias from
  * {@code bias_ih_l0}; projSize from {@code weight_hr_l0} (proj, hidden). batchFirst, dropout and an
  * RNN's nonlinearity are not stored in a state dict and take PyTorch's defaults.
+ *
+ * <p>Parameters that all carry the suffix {@code _reverse}, with no forward ones beside them
+ * ({@code weight_ih_l0_reverse} without {@code weight_ih_l0}), are a module whose layers run
+ * backward in time only: {@link RNNBase.Direction#REVERSE}, ONNX's {@code direction="reverse"};
+ * everything above is then read from the {@code _reverse} names.
  */
 final class ConfigInference {
 
     private static final String ANCHOR = "weight_ih_l0";
+    private static final String REVERSE = "_reverse";
     /** The kinds a state dict can be, one mode each (an RNN's nonlinearity is not in its weights). */
     private static final Mode[] KINDS = {Mode.LSTM, Mode.GRU, Mode.RNN_TANH};
 
     private ConfigInference() {
     }
 
-    /** Every prefix under which a recurrent module's {@code weight_ih_l0} appears, sorted. */
+    /**
+     * Every prefix under which a recurrent module's {@code weight_ih_l0} (or, for a REVERSE
+     * module, {@code weight_ih_l0_reverse}) appears, sorted.
+     */
     static TreeSet<String> prefixes(Iterable<String> keys) {
         TreeSet<String> prefixes = new TreeSet<>();
         for (String key : keys) {
-            if (key.endsWith(ANCHOR) && (key.length() == ANCHOR.length()
-                    || key.charAt(key.length() - ANCHOR.length() - 1) == '.')) {
-                prefixes.add(key.substring(0, key.length() - ANCHOR.length()));
+            for (String anchor : new String[] {ANCHOR, ANCHOR + REVERSE}) {
+                if (key.endsWith(anchor) && (key.length() == anchor.length()
+                        || key.charAt(key.length() - anchor.length() - 1) == '.')) {
+                    prefixes.add(key.substring(0, key.length() - anchor.length()));
+                }
             }
         }
         return prefixes;
+    }
+
+    /**
+     * The suffix of the first direction's names in a module's own entries: {@code _reverse} when
+     * it has {@code weight_ih_l0_reverse} but no {@code weight_ih_l0} (a REVERSE module), else "".
+     */
+    private static String firstSuffix(Map<String, Tensor> own) {
+        return !own.containsKey(ANCHOR) && own.containsKey(ANCHOR + REVERSE) ? REVERSE : "";
     }
 
     /**
@@ -72,14 +91,6 @@ final class ConfigInference {
     static String findPrefix(Map<String, Tensor> stateDict, Mode kind) {
         TreeSet<String> all = prefixes(stateDict.keySet());
         if (all.isEmpty()) {
-            for (String key : stateDict.keySet()) {
-                if (key.endsWith(ANCHOR + "_reverse")) {
-                    throw new IllegalArgumentException("no " + singular(kind) + " found: \"" + key + "\" without \""
-                            + ANCHOR + "\" is a layer that runs backward in time only (ONNX direction=\"reverse\"), which "
-                            + (kind == null ? "no torch.nn recurrent module has an argument for"
-                            : "torch.nn." + kind.moduleName() + " has no argument for"));
-                }
-            }
             throw new IllegalArgumentException("no " + singular(kind) + " found: no key ends with \"" + ANCHOR + "\"");
         }
         TreeSet<String> matching = prefixes(stateDict, kind);
@@ -151,10 +162,11 @@ final class ConfigInference {
      * for 4, 3 or 1 gates.
      */
     static Mode tell(Map<String, Tensor> own) {
-        if (own.containsKey("weight_hr_l0")) {
+        String suffix = firstSuffix(own);
+        if (own.containsKey("weight_hr_l0" + suffix)) {
             return Mode.LSTM;
         }
-        Tensor wHh = own.get("weight_hh_l0");
+        Tensor wHh = own.get("weight_hh_l0" + suffix);
         if (wHh == null || wHh.dim() != 2 || wHh.size(1) == 0 || wHh.size(0) % wHh.size(1) != 0) {
             return null;
         }
@@ -176,13 +188,15 @@ final class ConfigInference {
     static RNNBase.Config infer(Map<String, Tensor> stateDict) {
         Mode kind = tell(stateDict);
         if (kind == null) {
-            Tensor wIh = stateDict.get(ANCHOR);
+            String suffix = firstSuffix(stateDict);
+            String anchor = ANCHOR + suffix;
+            Tensor wIh = stateDict.get(anchor);
             if (wIh == null || wIh.dim() != 2) {
                 throw new IllegalArgumentException("not a recurrent module's state dict: "
-                        + (wIh == null ? "missing \"" + ANCHOR + "\"" : ANCHOR + " has shape " + wIh.shapeString())
+                        + (wIh == null ? "missing \"" + anchor + "\"" : anchor + " has shape " + wIh.shapeString())
                         + "; keys are " + stateDict.keySet());
             }
-            Tensor wHh = stateDict.get("weight_hh_l0");
+            Tensor wHh = stateDict.get("weight_hh_l0" + suffix);
             List<String> candidates = new ArrayList<>();
             for (Mode candidate : KINDS) {
                 if (wIh.size(0) > 0 && wIh.size(0) % candidate.gates() == 0) {
@@ -190,9 +204,9 @@ final class ConfigInference {
                 }
             }
             throw new IllegalArgumentException("cannot tell whether this is an LSTM, a GRU or an RNN: "
-                    + (wHh == null ? "weight_hh_l0 is missing" : "weight_hh_l0 has shape " + wHh.shapeString()
-                    + ", not (4*hidden_size, hidden_size), (3*hidden_size, hidden_size) or (hidden_size, hidden_size)")
-                    + "; from " + ANCHOR + " " + wIh.shapeString() + " alone it could be "
+                    + (wHh == null ? "weight_hh_l0" + suffix + " is missing" : "weight_hh_l0" + suffix + " has shape "
+                    + wHh.shapeString() + ", not (4*hidden_size, hidden_size), (3*hidden_size, hidden_size) or"
+                    + " (hidden_size, hidden_size)") + "; from " + anchor + " " + wIh.shapeString() + " alone it could be "
                     + (candidates.isEmpty() ? "none of them" : String.join(", or ", candidates)));
         }
         return infer(stateDict, kind);
@@ -212,36 +226,39 @@ final class ConfigInference {
             throw new IllegalArgumentException("this is " + otherKind(stateDict, told, kind));
         }
         String name = kind.moduleName();
-        Tensor wIh = stateDict.get(ANCHOR);
+        String suffix = firstSuffix(stateDict);
+        String anchor = ANCHOR + suffix;
+        Tensor wIh = stateDict.get(anchor);
         if (wIh == null) {
             throw new IllegalArgumentException("not " + article(kind) + " state dict: missing \"" + ANCHOR
                     + "\"; keys are " + stateDict.keySet());
         }
         int gates = kind.gates();
         if (wIh.dim() != 2 || wIh.size(0) % gates != 0 || wIh.size(0) == 0) {
-            throw new IllegalArgumentException(ANCHOR + " must have shape (" + (gates == 1 ? "" : gates + "*")
+            throw new IllegalArgumentException(anchor + " must have shape (" + (gates == 1 ? "" : gates + "*")
                     + "hidden_size, input_size), got " + wIh.shapeString());
         }
         int hidden = wIh.size(0) / gates;
         int inputSize = wIh.size(1);
         int numLayers = 0;
-        while (stateDict.containsKey("weight_ih_l" + numLayers)) {
+        while (stateDict.containsKey("weight_ih_l" + numLayers + suffix)) {
             numLayers++;
         }
-        boolean bidirectional = stateDict.containsKey("weight_ih_l0_reverse");
-        boolean bias = stateDict.containsKey("bias_ih_l0");
+        RNNBase.Direction direction = !suffix.isEmpty() ? RNNBase.Direction.REVERSE
+                : RNNBase.Direction.of(stateDict.containsKey(ANCHOR + REVERSE));
+        boolean bias = stateDict.containsKey("bias_ih_l0" + suffix);
         int projSize = 0;
-        Tensor wHr = stateDict.get("weight_hr_l0");
+        Tensor wHr = stateDict.get("weight_hr_l0" + suffix);
         if (wHr != null) {
             if (wHr.dim() != 2) {
-                throw new IllegalArgumentException("weight_hr_l0 must have shape (proj_size, hidden_size), got "
-                        + wHr.shapeString());
+                throw new IllegalArgumentException("weight_hr_l0" + suffix + " must have shape (proj_size, hidden_size),"
+                        + " got " + wHr.shapeString());
             }
             projSize = wHr.size(0);
         }
         RNNBase.Config config;
         try {
-            config = RNNBase.Config.of(kind, inputSize, hidden, numLayers, bias, false, 0.0, bidirectional, projSize);
+            config = RNNBase.Config.of(kind, inputSize, hidden, numLayers, bias, false, 0.0, direction, projSize);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("inconsistent " + name + " state dict: " + e.getMessage(), e);
         }
@@ -271,12 +288,15 @@ final class ConfigInference {
 
     /** "a GRU, not an LSTM (weight_hh_l0 has shape [36, 12]: 3*hidden_size rows): use GRU.load". */
     private static String otherKind(Map<String, Tensor> own, Mode told, Mode wanted) {
+        String ih = ANCHOR + firstSuffix(own);
+        String hh = "weight_hh_l0" + firstSuffix(own);
+        String hr = "weight_hr_l0" + firstSuffix(own);
         if (told == null) {
             return "not " + (wanted == null ? "a recurrent module" : article(wanted)) + " that can be told apart ("
-                    + ANCHOR + " " + shape(own.get(ANCHOR)) + ", weight_hh_l0 " + shape(own.get("weight_hh_l0")) + ")";
+                    + ih + " " + shape(own.get(ih)) + ", " + hh + " " + shape(own.get(hh)) + ")";
         }
-        String evidence = own.containsKey("weight_hr_l0") ? "it has weight_hr_l0, an LSTM's projection"
-                : "weight_hh_l0 has shape " + own.get("weight_hh_l0").shapeString() + ": "
+        String evidence = own.containsKey(hr) ? "it has " + hr + ", an LSTM's projection"
+                : hh + " has shape " + own.get(hh).shapeString() + ": "
                 + (told.gates() == 1 ? "" : told.gates() + "*") + "hidden_size rows";
         return article(told) + (wanted == null ? "" : ", not " + article(wanted)) + " (" + evidence + "): use "
                 + told.moduleName() + ".load";
@@ -305,7 +325,8 @@ final class ConfigInference {
 
     private static String describe(RNNBase.Config config) {
         return "input_size=" + config.inputSize() + ", hidden_size=" + config.hiddenSize() + ", num_layers="
-                + config.numLayers() + ", bias=" + config.bias() + ", bidirectional=" + config.bidirectional()
+                + config.numLayers() + ", bias=" + config.bias() + (config.direction() == RNNBase.Direction.REVERSE
+                ? ", direction=REVERSE" : ", bidirectional=" + config.bidirectional())
                 + (config.mode() == Mode.LSTM ? ", proj_size=" + config.projSize() : "");
     }
 }

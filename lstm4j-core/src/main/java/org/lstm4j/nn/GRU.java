@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.math.LayerPanels;
@@ -29,12 +30,22 @@ import org.lstm4j.tensor.Tensor;
  */
 public final class GRU extends HiddenStateRNN {
 
-    /** The constructor arguments of {@code torch.nn.GRU}, validated as PyTorch validates them. */
+    /**
+     * The constructor arguments of {@code torch.nn.GRU}, validated as PyTorch validates them;
+     * {@code bidirectional} is the {@link Direction} (which adds REVERSE, see there).
+     */
     public record Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
-                         double dropout, boolean bidirectional) implements RNNBase.Config {
+                         double dropout, Direction direction) implements RNNBase.Config {
 
         public Config {
+            Objects.requireNonNull(direction, "direction");
             checkArguments(inputSize, hiddenSize, numLayers, dropout, 0);
+        }
+
+        /** {@code torch.nn.GRU}'s arguments in its order, {@code bidirectional} as PyTorch has it. */
+        public Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                      boolean bidirectional) {
+            this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, Direction.of(bidirectional));
         }
 
         /** {@code torch.nn.GRU(inputSize, hiddenSize)} with every other argument at its default. */
@@ -49,12 +60,12 @@ public final class GRU extends HiddenStateRNN {
 
         @Override
         public Config withBatchFirst(boolean value) {
-            return new Config(inputSize, hiddenSize, numLayers, bias, value, dropout, bidirectional);
+            return new Config(inputSize, hiddenSize, numLayers, bias, value, dropout, direction);
         }
 
         @Override
         public Config withDropout(double value) {
-            return new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, value, bidirectional);
+            return new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, value, direction);
         }
 
         /**
@@ -77,7 +88,7 @@ public final class GRU extends HiddenStateRNN {
 
         @Override
         public GRU build() {
-            return new GRU(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional),
+            return new GRU(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, direction),
                     seedOrRandom());
         }
     }

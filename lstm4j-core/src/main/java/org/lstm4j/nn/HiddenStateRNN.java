@@ -116,7 +116,7 @@ public abstract sealed class HiddenStateRNN extends RNNBase permits GRU, RNN {
      * sequence one step at a time gives exactly {@link #forward(Tensor, Tensor)}'s numbers. For a
      * steady stream without allocation use an {@link InferenceSession}.
      *
-     * @throws IllegalArgumentException for a bidirectional layer or shapes that do not fit
+     * @throws IllegalArgumentException for a bidirectional or REVERSE layer or shapes that do not fit
      * @throws IllegalStateException    in training mode with dropout (call {@code eval()})
      */
     public StepOutput step(Tensor x, HiddenState state) {
@@ -127,7 +127,7 @@ public abstract sealed class HiddenStateRNN extends RNNBase permits GRU, RNN {
     /**
      * {@link #forward(Tensor, Tensor)} starting from {@code state} and returning the state after
      * the last step, so a long sequence can be fed in chunks: any chunking gives the same outputs
-     * and final state as one call. Unidirectional layers only; input (L, N, H_in), (N, L, H_in)
+     * and final state as one call. Forward layers only (not bidirectional or REVERSE); input (L, N, H_in), (N, L, H_in)
      * with batchFirst, or unbatched (L, H_in) with a state of one stream.
      */
     public StatefulOutput forward(Tensor input, HiddenState state) {

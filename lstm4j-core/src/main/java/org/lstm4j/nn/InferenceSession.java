@@ -57,10 +57,11 @@ public final class InferenceSession {
         this.config = module.config();
         this.cell = module.cell();
         String name = config.mode().moduleName();
-        if (config.bidirectional()) {
-            throw new IllegalArgumentException("step mode needs a unidirectional " + name + ": the backward direction"
-                    + " of a bidirectional " + name + " reads the sequence from its end, so it cannot run one step at"
-                    + " a time; use forward(input) over the whole sequence");
+        String backward = module.backwardInTime();
+        if (backward != null) {
+            throw new IllegalArgumentException("step mode needs a unidirectional " + name + " that runs forward in"
+                    + " time: " + backward + " reads the sequence from its end, so it cannot run one step at a time;"
+                    + " use forward(input) over the whole sequence");
         }
         if (maxBatch < 0) {
             throw new IllegalArgumentException("maxBatch must not be negative, got " + maxBatch);

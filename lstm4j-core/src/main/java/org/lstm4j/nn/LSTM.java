@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.lstm4j.autograd.Autograd;
 import org.lstm4j.autograd.Variable;
@@ -44,13 +45,21 @@ import org.lstm4j.tensor.Tensor;
 public final class LSTM extends RNNBase {
 
     /**
-     * The constructor arguments of {@code torch.nn.LSTM}, validated as PyTorch validates them.
+     * The constructor arguments of {@code torch.nn.LSTM}, validated as PyTorch validates them;
+     * {@code bidirectional} is the {@link Direction} (which adds REVERSE, see there).
      */
     public record Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
-                         double dropout, boolean bidirectional, int projSize) implements RNNBase.Config {
+                         double dropout, Direction direction, int projSize) implements RNNBase.Config {
 
         public Config {
+            Objects.requireNonNull(direction, "direction");
             checkArguments(inputSize, hiddenSize, numLayers, dropout, projSize);
+        }
+
+        /** {@code torch.nn.LSTM}'s arguments in its order, {@code bidirectional} as PyTorch has it. */
+        public Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                      boolean bidirectional, int projSize) {
+            this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, Direction.of(bidirectional), projSize);
         }
 
         /** {@code torch.nn.LSTM(inputSize, hiddenSize)} with every other argument at its default. */
@@ -65,12 +74,12 @@ public final class LSTM extends RNNBase {
 
         @Override
         public Config withBatchFirst(boolean value) {
-            return new Config(inputSize, hiddenSize, numLayers, bias, value, dropout, bidirectional, projSize);
+            return new Config(inputSize, hiddenSize, numLayers, bias, value, dropout, direction, projSize);
         }
 
         @Override
         public Config withDropout(double value) {
-            return new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, value, bidirectional, projSize);
+            return new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, value, direction, projSize);
         }
 
         /**
@@ -127,7 +136,7 @@ public final class LSTM extends RNNBase {
 
         @Override
         public LSTM build() {
-            return new LSTM(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional,
+            return new LSTM(new Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, direction,
                     projSize), seedOrRandom());
         }
     }
@@ -308,7 +317,7 @@ public final class LSTM extends RNNBase {
      * sequence one step at a time gives exactly {@link #forward(Tensor, Tensor, Tensor)}'s
      * numbers. For a steady stream without allocation use an {@link InferenceSession}.
      *
-     * @throws IllegalArgumentException for a bidirectional LSTM or shapes that do not fit
+     * @throws IllegalArgumentException for a bidirectional or REVERSE LSTM or shapes that do not fit
      * @throws IllegalStateException    in training mode with dropout (call {@code eval()})
      */
     public StepOutput step(Tensor x, LSTMState state) {
@@ -319,8 +328,9 @@ public final class LSTM extends RNNBase {
     /**
      * {@link #forward(Tensor, Tensor, Tensor)} starting from {@code state} and returning the state
      * after the last step, so a long sequence can be fed in chunks: any chunking gives the same
-     * outputs and final state as one call. Unidirectional LSTMs only; input (L, N, H_in),
-     * (N, L, H_in) with batchFirst, or unbatched (L, H_in) with a state of one stream.
+     * outputs and final state as one call. Forward LSTMs only (not bidirectional or REVERSE);
+     * input (L, N, H_in), (N, L, H_in) with batchFirst, or unbatched (L, H_in) with a state of one
+     * stream.
      */
     public StatefulOutput forward(Tensor input, LSTMState state) {
         StatefulResult r = runFrom(input, state);

@@ -33,17 +33,25 @@ public final class RNN extends HiddenStateRNN {
      * validates them.
      *
      * @param nonlinearity "tanh" (mode RNN_TANH) or "relu" (RNN_RELU)
+     * @param direction    PyTorch's {@code bidirectional} as a {@link Direction} (which adds REVERSE)
      */
     public record Config(int inputSize, int hiddenSize, int numLayers, String nonlinearity, boolean bias,
-                         boolean batchFirst, double dropout, boolean bidirectional) implements RNNBase.Config {
+                         boolean batchFirst, double dropout, Direction direction) implements RNNBase.Config {
 
         public Config {
+            Objects.requireNonNull(direction, "direction");
             Objects.requireNonNull(nonlinearity, "nonlinearity");
             if (!nonlinearity.equals("tanh") && !nonlinearity.equals("relu")) {
                 throw new IllegalArgumentException("Unknown nonlinearity '" + nonlinearity
                         + "'. Select from 'tanh' or 'relu'.");
             }
             checkArguments(inputSize, hiddenSize, numLayers, dropout, 0);
+        }
+
+        /** {@code torch.nn.RNN}'s arguments in its order, {@code bidirectional} as PyTorch has it. */
+        public Config(int inputSize, int hiddenSize, int numLayers, String nonlinearity, boolean bias,
+                      boolean batchFirst, double dropout, boolean bidirectional) {
+            this(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, dropout, Direction.of(bidirectional));
         }
 
         /** {@code torch.nn.RNN(inputSize, hiddenSize)} with every other argument at its default. */
@@ -58,17 +66,17 @@ public final class RNN extends HiddenStateRNN {
 
         @Override
         public Config withBatchFirst(boolean value) {
-            return new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, value, dropout, bidirectional);
+            return new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, value, dropout, direction);
         }
 
         @Override
         public Config withDropout(double value) {
-            return new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, value, bidirectional);
+            return new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, value, direction);
         }
 
         /** This configuration with the nonlinearity replaced (a state dict does not record it). */
         public Config withNonlinearity(String value) {
-            return new Config(inputSize, hiddenSize, numLayers, value, bias, batchFirst, dropout, bidirectional);
+            return new Config(inputSize, hiddenSize, numLayers, value, bias, batchFirst, dropout, direction);
         }
 
         /**
@@ -100,7 +108,7 @@ public final class RNN extends HiddenStateRNN {
         @Override
         public RNN build() {
             return new RNN(new Config(inputSize, hiddenSize, numLayers, nonlinearity, bias, batchFirst, dropout,
-                    bidirectional), seedOrRandom());
+                    direction), seedOrRandom());
         }
     }
 

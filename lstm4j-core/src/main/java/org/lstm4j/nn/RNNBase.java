@@ -37,8 +37,9 @@ import org.lstm4j.tensor.Tensor;
  * What every recurrent layer of the {@code torch.nn} family shares, as PyTorch's
  * {@code RNNBase(mode, ...)}: the {@link Mode} (LSTM, GRU, RNN_TANH, RNN_RELU) decides the gate
  * count, and from it the parameters ({@link Config#parameterSpecs()}), their initialisation, state
- * dicts, the weight-panel cache, the forward pass over padded or packed input (bidirectional,
- * dropout, h0, unbatched, batch_first, split across threads), the training backward, stream mode
+ * dicts, the weight-panel cache, the forward pass over padded or packed input (any
+ * {@link Direction}, dropout, h0, unbatched, batch_first, split across threads), the training
+ * backward, stream mode
  * ({@link #newSession}) and loading model files. {@link LSTM}, {@link GRU} and {@link RNN} only add
  * what differs: LSTM its cell state and proj_size, RNN its nonlinearity.
  *
@@ -48,7 +49,7 @@ import org.lstm4j.tensor.Tensor;
  * }</pre>
  *
  * <h2>Shapes</h2>
- * N = batch, L = sequence length, D = 2 if bidirectional else 1, H_in = inputSize,
+ * N = batch, L = sequence length, D = 2 if bidirectional else 1 (REVERSE too), H_in = inputSize,
  * H_cell = hiddenSize, H_out = projSize if projSize &gt; 0 (LSTM only) else hiddenSize.
  * <ul>
  *   <li>input: (L, N, H_in), or (N, L, H_in) with batchFirst, or unbatched (L, H_in)</li>
@@ -60,7 +61,9 @@ import org.lstm4j.tensor.Tensor;
  * </ul>
  * Where users trip: {@code output[-1] == hN[-1]} only for the forward direction; for
  * bidirectional, the backward half of {@code output[0]} equals {@code hN[-1]}, since the
- * backward direction ends at t = 0.
+ * backward direction ends at t = 0. A {@link Direction#REVERSE} module (ONNX's
+ * {@code direction="reverse"}) runs every layer backward only: output is still in time order,
+ * and {@code output[0] == hN[-1]}.
  *
  * <p>Thread safety: {@code forward} does not modify the module (outside training-mode dropout's
  * random stream), so one instance in evaluation mode may serve many threads. Large calls are
@@ -111,6 +114,35 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     }
 
     /**
+     * Which way each layer runs through time. PyTorch's {@code bidirectional=False} and
+     * {@code True} are FORWARD and BIDIRECTIONAL; REVERSE is ONNX's {@code direction="reverse"},
+     * which torch.nn has no argument for: every layer runs once, from t = L-1 down to 0 (from
+     * each sequence's own last element for packed input), and its parameters carry the suffix
+     * {@code _reverse}, as the backward direction of a bidirectional module does.
+     */
+    public enum Direction {
+        FORWARD, REVERSE, BIDIRECTIONAL;
+
+        /** D: 2 for BIDIRECTIONAL, else 1. */
+        public int count() {
+            return this == BIDIRECTIONAL ? 2 : 1;
+        }
+
+        /**
+         * Whether direction {@code dir} (0 to D-1) of a layer runs backward in time, t = L-1 down
+         * to 0: the second one of a bidirectional layer, the only one of a REVERSE layer.
+         */
+        public boolean runsBackward(int dir) {
+            return dir == 1 || this == REVERSE;
+        }
+
+        /** FORWARD or BIDIRECTIONAL, as PyTorch's {@code bidirectional} argument says. */
+        public static Direction of(boolean bidirectional) {
+            return bidirectional ? BIDIRECTIONAL : FORWARD;
+        }
+    }
+
+    /**
      * The constructor arguments every recurrent layer shares, PyTorch's {@code RNNBase.__init__}:
      * {@link LSTM.Config}, {@link GRU.Config} and {@link RNN.Config} implement it, each validated
      * as PyTorch validates it.
@@ -131,7 +163,13 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
         double dropout();
 
-        boolean bidirectional();
+        /** Which way each layer runs (see {@link Direction}). */
+        Direction direction();
+
+        /** PyTorch's {@code bidirectional}: true for {@link Direction#BIDIRECTIONAL}. */
+        default boolean bidirectional() {
+            return direction() == Direction.BIDIRECTIONAL;
+        }
 
         /** LSTM's proj_size; 0 (no projections) for every other mode. */
         default int projSize() {
@@ -146,7 +184,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
 
         /** D: 2 if bidirectional, else 1. */
         default int numDirections() {
-            return bidirectional() ? 2 : 1;
+            return direction().count();
         }
 
         /** H_out: projSize if projections are on, else hiddenSize. */
@@ -167,7 +205,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         /**
          * Every parameter in PyTorch's order ({@code _flat_weights_names}): for each layer, for each
          * direction, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr. This single list drives
-         * creation, state dicts, loading and gradients.
+         * creation, state dicts, loading and gradients. A direction that runs backward in time
+         * (see {@link Direction#runsBackward}) names its parameters with the suffix {@code _reverse}.
          */
         default List<ParameterSpec> parameterSpecs() {
             List<ParameterSpec> specs = new ArrayList<>();
@@ -177,7 +216,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
                         if ((kind.isBias() && !bias()) || (kind == ParameterKind.WEIGHT_HR && projSize() == 0)) {
                             continue;
                         }
-                        specs.add(new ParameterSpec(kind, layer, direction, kind.shape(this, layer)));
+                        specs.add(new ParameterSpec(kind, layer, direction, kind.shape(this, layer),
+                                direction().runsBackward(direction)));
                     }
                 }
             }
@@ -193,16 +233,23 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
          */
         static Config of(Mode mode, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
                          double dropout, boolean bidirectional, int projSize) {
+            return of(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, Direction.of(bidirectional),
+                    projSize);
+        }
+
+        /** {@link #of(Mode, int, int, int, boolean, boolean, double, boolean, int)} with any {@link Direction}. */
+        static Config of(Mode mode, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
+                         double dropout, Direction direction, int projSize) {
             Objects.requireNonNull(mode, "mode");
             if (mode != Mode.LSTM && projSize != 0) {
                 throw new IllegalArgumentException("proj_size argument is only supported for LSTM, not RNN or GRU");
             }
             return switch (mode) {
-                case LSTM -> new LSTM.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional,
+                case LSTM -> new LSTM.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, direction,
                         projSize);
-                case GRU -> new GRU.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional);
+                case GRU -> new GRU.Config(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, direction);
                 case RNN_TANH, RNN_RELU -> new RNN.Config(inputSize, hiddenSize, numLayers,
-                        mode == Mode.RNN_RELU ? "relu" : "tanh", bias, batchFirst, dropout, bidirectional);
+                        mode == Mode.RNN_RELU ? "relu" : "tanh", bias, batchFirst, dropout, direction);
             };
         }
     }
@@ -264,11 +311,20 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
     }
 
-    /** One parameter: its kind, layer, direction (0 forward, 1 backward) and shape. */
-    public record ParameterSpec(ParameterKind kind, int layer, int direction, int[] shape) {
+    /**
+     * One parameter: its kind, layer, direction (0 to D-1: 0 forward, 1 backward in a
+     * bidirectional layer), shape, and whether its direction runs backward in time (the second
+     * of a bidirectional layer, the only one of a {@link Direction#REVERSE} layer).
+     */
+    public record ParameterSpec(ParameterKind kind, int layer, int direction, int[] shape, boolean reverse) {
+        /** A parameter of a forward or bidirectional module: direction 1 runs backward. */
+        public ParameterSpec(ParameterKind kind, int layer, int direction, int[] shape) {
+            this(kind, layer, direction, shape, direction == 1);
+        }
+
         /** PyTorch's name, e.g. {@code weight_ih_l0} or {@code bias_hh_l1_reverse}. */
         public String name() {
-            return kind.prefix() + "_l" + layer + (direction == 1 ? "_reverse" : "");
+            return kind.prefix() + "_l" + layer + (reverse ? "_reverse" : "");
         }
     }
 
@@ -285,7 +341,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         boolean bias = true;
         boolean batchFirst;
         double dropout;
-        boolean bidirectional;
+        Direction direction = Direction.FORWARD;
         private Long seed;
 
         Builder(int inputSize, int hiddenSize) {
@@ -313,8 +369,18 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
             return self();
         }
 
+        /** PyTorch's {@code bidirectional}: {@link Direction#BIDIRECTIONAL} if true, else FORWARD. */
         public B bidirectional(boolean bidirectional) {
-            this.bidirectional = bidirectional;
+            this.direction = Direction.of(bidirectional);
+            return self();
+        }
+
+        /**
+         * Which way each layer runs; {@link Direction#REVERSE} is ONNX's {@code direction="reverse"}
+         * (no torch.nn argument). The last of {@code direction} and {@link #bidirectional} called wins.
+         */
+        public B direction(Direction direction) {
+            this.direction = Objects.requireNonNull(direction, "direction");
             return self();
         }
 
@@ -553,8 +619,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
                     + " to ONNX: ONNX's LSTM has no projection (torch.onnx.export refuses LSTMs with projections too)");
         }
         Onnx.write(file, new RecurrentStack(RecurrentStack.Mode.valueOf(mode().name()), config.inputSize(),
-                config.hiddenSize(), config.numLayers(), config.bias(), config.bidirectional()
-                ? RecurrentStack.Direction.BIDIRECTIONAL : RecurrentStack.Direction.FORWARD, dequantizedStateDict()), options);
+                config.hiddenSize(), config.numLayers(), config.bias(),
+                RecurrentStack.Direction.valueOf(config.direction().name()), dequantizedStateDict()), options);
     }
 
     /**
@@ -611,7 +677,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * changes a step in evaluation mode). Bytes hashed, big-endian: {@code int32 length} and the
      * mode's name in UTF-8 ("LSTM", "GRU", "RNN_TANH", "RNN_RELU" — the nonlinearity is part of
      * what an RNN computes); {@code int32 6} and the configuration {@code input_size,
-     * hidden_size, num_layers, bias (0/1), bidirectional (0/1), proj_size} as int32; then per
+     * hidden_size, num_layers, bias (0/1), direction (0 forward, 1 bidirectional, 2 reverse),
+     * proj_size} as int32; then per
      * parameter in {@link #stateDict()} order {@code int32 name length, UTF-8 name, int32 rank,
      * rank × int32 shape, numel × int32 raw IEEE-754 bits}. Computed on each call (parameters may
      * change).
@@ -622,9 +689,18 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      */
     public byte[] fingerprint() {
         int[] configuration = {config.inputSize(), config.hiddenSize(), config.numLayers(), config.bias() ? 1 : 0,
-            config.bidirectional() ? 1 : 0, config.projSize()};
+            directionCode(config.direction()), config.projSize()};
         String kind = weightPrecision == Precision.FP32 ? mode().name() : mode().name() + "/" + weightPrecision.cliName();
         return ModelFingerprint.of(kind, configuration, dequantizedStateDict());
+    }
+
+    /** The direction as {@link #fingerprint()} hashes it: 0 and 1 as bidirectional was hashed before REVERSE existed. */
+    private static int directionCode(Direction direction) {
+        return switch (direction) {
+            case FORWARD -> 0;
+            case BIDIRECTIONAL -> 1;
+            case REVERSE -> 2;
+        };
     }
 
     /**
@@ -763,7 +839,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * {@link InferenceSession}. Any number of sessions may share this module.
      *
      * @param maxBatch the most streams one call will step
-     * @throws IllegalArgumentException for a bidirectional module (it needs the whole sequence)
+     * @throws IllegalArgumentException for a bidirectional or REVERSE module (it needs the whole
+     *                                  sequence)
      */
     public InferenceSession newSession(int maxBatch) {
         return new InferenceSession(this, maxBatch);
@@ -1019,17 +1096,17 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     /**
      * The forward pass from {@code state}, returning the state after the last step, so a long
      * sequence can be fed in chunks: any chunking gives the same outputs and final state as one
-     * call. Unidirectional modules only; input (L, N, H_in), (N, L, H_in) with batchFirst, or
+     * call. Forward modules only (not bidirectional or REVERSE); input (L, N, H_in), (N, L, H_in) with batchFirst, or
      * unbatched (L, H_in) with a state of one stream.
      */
     StatefulResult runFrom(Tensor input, RecurrentState state) {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(state, "state");
-        String name = mode().moduleName();
-        if (config.bidirectional()) {
+        String backward = backwardInTime();
+        if (backward != null) {
             throw new IllegalArgumentException("forward(input, state) carries state forward in time and needs a"
-                    + " unidirectional " + name + "; a bidirectional " + name + " must see the whole sequence: use"
-                    + " forward(input)");
+                    + " unidirectional " + mode().moduleName() + " that runs forward in time; " + backward
+                    + " must see the whole sequence: use forward(input)");
         }
         requireInferenceMode();
         checkStateKind(state);
@@ -1052,6 +1129,21 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         RecurrentState next = Objects.requireNonNull(state, "state").copy();
         Tensor y = new InferenceSession(this, next.batchSize()).step(x, next);
         return new StatefulResult(y, next);
+    }
+
+    /**
+     * What in this module reads the sequence from its end, for refusing step-wise use (stream
+     * mode, carried state): "a bidirectional LSTM", "an LSTM with direction REVERSE"; null when
+     * every layer runs forward in time only.
+     */
+    String backwardInTime() {
+        String name = mode().moduleName();
+        String article = mode() == Mode.GRU ? "a " : "an ";
+        return switch (config.direction()) {
+            case FORWARD -> null;
+            case BIDIRECTIONAL -> "a bidirectional " + name;
+            case REVERSE -> article + name + " with direction REVERSE";
+        };
     }
 
     private static RecurrentState stateOf(Tensor h, Tensor c) {
@@ -1295,6 +1387,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
         }
         if (config.bidirectional()) {
             sb.append(", bidirectional=True");
+        } else if (config.direction() == Direction.REVERSE) {
+            sb.append(", direction=\"reverse\"");
         }
         if (config.projSize() != 0) {
             sb.append(", proj_size=").append(config.projSize());

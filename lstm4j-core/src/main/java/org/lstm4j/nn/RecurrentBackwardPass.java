@@ -87,7 +87,7 @@ final class RecurrentBackwardPass {
                 int state = layer * directions + dir;
                 int hOff = state * batch * projected;
                 int cOff = state * batch * hidden;
-                boolean reverse = dir == 1;
+                boolean reverse = config.direction().runsBackward(dir);
                 int outOffset = dir * projected;
                 boolean addToDx = dir > 0; // the second direction reads the same input
                 float[] gates = trace.gates[layer][dir];

@@ -255,8 +255,8 @@ final class RecurrentForwardPass {
             float[] savedRows = saved;
             float[] hCellRows = hCellAll;
             float[] recurrentGates = scratch.recurrentGates;
-            boolean reverse = dir == 1;
-            int outOffset = reverse ? projected : 0;
+            boolean reverse = config.direction().runsBackward(dir);
+            int outOffset = dir * projected;
             int slices = p.wHh().unitSlices();
             boolean worthSplitting = mayFork && (long) rows * gateSize * projected >= PART_FMAS;
             if (mayFork && splitsHiddenUnits(config, batch)) {

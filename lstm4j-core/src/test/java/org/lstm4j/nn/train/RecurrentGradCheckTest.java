@@ -26,6 +26,7 @@ import org.lstm4j.tensor.Tensor;
  * every path. Tiny sizes keep the 2·(#elements) forward passes fast. Dropout configurations
  * reseed the dropout stream before every forward pass, so all passes see the same masks. (relu's
  * kink at 0 would spoil a difference quotient whose ±eps straddles it; the seeds are fixed.)
+ * Direction REVERSE (ONNX's direction="reverse") runs through the same passes and is checked too.
  */
 class RecurrentGradCheckTest {
 
@@ -84,7 +85,17 @@ class RecurrentGradCheckTest {
                 new Case("RNN relu 2 layers bidi dropout", RNN.builder(2, 4).nonlinearity("relu").numLayers(2)
                         .bidirectional(true).dropout(0.3).seed(36), 3, 2, true, null, false),
                 new Case("RNN relu unbatched, batch first", RNN.builder(3, 3).nonlinearity("relu").batchFirst(true)
-                        .seed(35), 4, 1, true, null, true)
+                        .seed(35), 4, 1, true, null, true),
+                new Case("REVERSE 2 layers proj", LSTM.builder(2, 4).numLayers(2).projSize(3)
+                        .direction(RNNBase.Direction.REVERSE).seed(41), 4, 2, true, null, false),
+                new Case("REVERSE packed unsorted", LSTM.builder(2, 3).numLayers(2).direction(RNNBase.Direction.REVERSE)
+                        .seed(42), 4, 3, true, new int[] {2, 4, 1}, false),
+                new Case("GRU REVERSE batch first, no bias", GRU.builder(3, 4).bias(false).batchFirst(true)
+                        .direction(RNNBase.Direction.REVERSE).seed(43), 3, 2, true, null, false),
+                new Case("RNN tanh REVERSE 2 layers packed", RNN.builder(2, 4).numLayers(2)
+                        .direction(RNNBase.Direction.REVERSE).seed(44), 4, 3, false, new int[] {1, 4, 3}, false),
+                new Case("RNN relu REVERSE", RNN.builder(3, 4).nonlinearity("relu").direction(RNNBase.Direction.REVERSE)
+                        .seed(33), 4, 2, true, null, false)
         ).map(Arguments::of);
     }
 
