@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +28,15 @@ public final class OnnxRuntime {
 
     /** Runs {@code model} once on float32 {@code inputs} (name → tensor); graph outputs by name, in graph order. */
     public static Map<String, Tensor> run(Path model, Map<String, Tensor> inputs) throws OrtException {
+        return run(model, inputs, Map.of());
+    }
+
+    /**
+     * {@link #run(Path, Map)} with int32 inputs too, each a vector (an ONNX {@code sequence_lens},
+     * for instance).
+     */
+    public static Map<String, Tensor> run(Path model, Map<String, Tensor> inputs, Map<String, int[]> int32Inputs)
+            throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);
@@ -36,6 +46,10 @@ public final class OnnxRuntime {
                     for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
                         feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue().data()),
                                 longs(e.getValue().shape())));
+                    }
+                    for (Map.Entry<String, int[]> e : int32Inputs.entrySet()) {
+                        feeds.put(e.getKey(), OnnxTensor.createTensor(env, IntBuffer.wrap(e.getValue()),
+                                new long[] {e.getValue().length}));
                     }
                     try (OrtSession.Result result = session.run(feeds)) {
                         Map<String, Tensor> outputs = new LinkedHashMap<>();
