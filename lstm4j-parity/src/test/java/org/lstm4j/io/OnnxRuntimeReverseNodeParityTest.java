@@ -47,7 +47,10 @@ import org.lstm4j.tensor.Tensor;
  * its package for that), weights drawn at random in ONNX's gate order, so the import's reordering
  * is what is tested. ONNX Runtime pads Y with zeros after each sequence's end, as
  * pad_packed_sequence does; lengths are at least 1 (torch.nn refuses empty sequences) and one
- * sequence is always full length.
+ * sequence is always full length. ONNX Runtime's CPU provider refuses {@code layout=1}
+ * ("Batchwise recurrent operations (layout == 1) are not supported"), so lstm4j's run of a
+ * layout-1 file (batch_first) is compared with ONNX Runtime's run of the same graph in layout 0
+ * on the transposed input.
  */
 class OnnxRuntimeReverseNodeParityTest {
     static final float TOLERANCE = 1e-5f;
@@ -102,11 +105,20 @@ class OnnxRuntimeReverseNodeParityTest {
         int inputSize = 2 + r.nextInt(5);
         int hidden = 2 + r.nextInt(6);
         int length = 2 + r.nextInt(7);
-        int batch = 1 + r.nextInt(4);
+        int batch = 2 + r.nextInt(4);
+        long weightSeed = r.nextLong();
         Path file = dir.resolve(c.toString().replaceAll("[^A-Za-z0-9]+", "_") + ".onnx");
-        Files.write(file, OnnxProto.encode(model(c, inputSize, hidden, r)));
-
+        Files.write(file, OnnxProto.encode(model(c, inputSize, hidden, new SplittableRandom(weightSeed))));
         boolean batchFirst = c.layout() == 1;
+        Path timeMajorFile = file;
+        if (batchFirst) {
+            Config layout0 = new Config(c.op(), c.activation(), c.layers(), c.bias(), 0, c.opset(), c.lengths(),
+                    c.initialState());
+            timeMajorFile = dir.resolve(file.getFileName() + ".layout0.onnx");
+            Files.write(timeMajorFile, OnnxProto.encode(model(layout0, inputSize, hidden,
+                    new SplittableRandom(weightSeed))));
+        }
+
         Tensor x = batchFirst ? Tensor.randn(r.nextLong(), batch, length, inputSize)
                 : Tensor.randn(r.nextLong(), length, batch, inputSize);
         int[] lengths = new int[batch];
@@ -114,19 +126,19 @@ class OnnxRuntimeReverseNodeParityTest {
             lengths[b] = b == batch / 2 ? length : 1 + r.nextInt(length);
         }
         boolean lstm = c.op().equals("LSTM");
-        // lstm4j's (num_layers, N, H); ONNX gets one (1, N, H) slice per node, (N, 1, H) with layout 1
+        // lstm4j's (num_layers, N, H); each ONNX node gets its (1, N, H) slice
         Tensor h0 = c.initialState() ? Tensor.randn(r.nextLong(), c.layers(), batch, hidden) : null;
         Tensor c0 = c.initialState() && lstm ? Tensor.randn(r.nextLong(), c.layers(), batch, hidden) : null;
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        inputs.put("X", x);
+        inputs.put("X", batchFirst ? x.transpose(0, 1) : x);
         for (int k = 0; k < c.layers() && c.initialState(); k++) {
-            inputs.put("initial_h_l" + k, nodeState(h0, k, batchFirst));
+            inputs.put("initial_h_l" + k, h0.narrow(0, k, 1).copy());
             if (lstm) {
-                inputs.put("initial_c_l" + k, nodeState(c0, k, batchFirst));
+                inputs.put("initial_c_l" + k, c0.narrow(0, k, 1).copy());
             }
         }
-        Map<String, Tensor> ort = OnnxRuntime.run(file, inputs, c.lengths() ? Map.of("sequence_lens", lengths)
-                : Map.of());
+        Map<String, Tensor> ort = OnnxRuntime.run(timeMajorFile, inputs, c.lengths()
+                ? Map.of("sequence_lens", lengths) : Map.of());
 
         RNNBase module = RNNBase.load(file);
         assertThat(module.config().direction()).isEqualTo(RNNBase.Direction.REVERSE);
@@ -137,15 +149,47 @@ class OnnxRuntimeReverseNodeParityTest {
         Tensor[] ours = forward(withBatchFirst(module, batchFirst), x, c.lengths() ? lengths : null, batchFirst, h0, c0);
 
         int last = c.layers() - 1;
-        Tensor y = ort.get("Y_l" + last); // (L, 1, N, H), or (N, L, 1, H) with layout 1
-        float d = diff(ours[0], y.reshape(batchFirst ? new int[] {batch, length, hidden}
-                : new int[] {length, batch, hidden}));
+        Tensor y = ort.get("Y_l" + last).reshape(length, batch, hidden); // Y (L, 1, N, H)
+        float d = diff(ours[0], batchFirst ? y.transpose(0, 1) : y);
         d = Math.max(d, diff(ours[1], layerStates(ort, "Y_h_l", c.layers(), batch, hidden)));
         if (lstm) {
             d = Math.max(d, diff(ours[2], layerStates(ort, "Y_c_l", c.layers(), batch, hidden)));
         }
         worst = Math.max(worst, d);
         System.out.printf("%-70s L=%d N=%d H_in=%d H=%d maxdiff %.3e%n", c, length, batch, inputSize, hidden, d);
+        assertThat(d).isLessThanOrEqualTo(TOLERANCE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"LSTM", "GRU", "RNN"})
+    void aReverseModuleWrittenByToOnnxRunsInOnnxRuntime(String kind) throws Exception {
+        RNNBase.Builder<?> builder = switch (kind) {
+            case "LSTM" -> LSTM.builder(5, 6);
+            case "GRU" -> GRU.builder(5, 6);
+            default -> RNN.builder(5, 6).nonlinearity("relu");
+        };
+        RNNBase module = builder.numLayers(2).batchFirst(true).direction(RNNBase.Direction.REVERSE).seed(31).build();
+        module.eval();
+        Path file = dir.resolve("module_" + kind + ".onnx");
+        module.toOnnx(file, Onnx.ExportOptions.opset(17).withBatchFirst(true).withInitialState(true));
+        Tensor x = Tensor.randn(32, 3, 7, 5);
+        Tensor h0 = Tensor.randn(33, 2, 3, 6);
+        Tensor c0 = Tensor.randn(34, 2, 3, 6);
+        boolean lstm = module instanceof LSTM;
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        inputs.put("input", x);
+        inputs.put("h0", h0);
+        if (lstm) {
+            inputs.put("c0", c0);
+        }
+        Map<String, Tensor> ort = OnnxRuntime.run(file, inputs);
+        Tensor[] ours = forward(module, x, null, true, h0, lstm ? c0 : null);
+        float d = Math.max(diff(ours[0], ort.get("output")), diff(ours[1], ort.get("h_n")));
+        if (lstm) {
+            d = Math.max(d, diff(ours[2], ort.get("c_n")));
+        }
+        worst = Math.max(worst, d);
+        System.out.printf("%s toOnnx, 2 layers, batch_first, h0: maxdiff lstm4j vs ONNX Runtime %.3e%n", module, d);
         assertThat(d).isLessThanOrEqualTo(TOLERANCE);
     }
 
@@ -234,19 +278,11 @@ class OnnxRuntimeReverseNodeParityTest {
                 "lstm4j-test", "", graph, Map.of());
     }
 
-    /** Row k of a (num_layers, N, H) state as the node's initial state: (1, N, H), or (N, 1, H) with layout 1. */
-    private static Tensor nodeState(Tensor state, int k, boolean layout1) {
-        Tensor row = state.narrow(0, k, 1).copy();
-        return layout1 ? row.transpose(0, 1) : row;
-    }
-
-    /** The nodes' Y_h (or Y_c) stacked as lstm4j's (num_layers, N, H). */
+    /** The nodes' Y_h (or Y_c), each (1, N, H), stacked as lstm4j's (num_layers, N, H). */
     private static Tensor layerStates(Map<String, Tensor> ort, String name, int layers, int batch, int hidden) {
         float[] values = new float[layers * batch * hidden];
         for (int k = 0; k < layers; k++) {
-            Tensor t = ort.get(name + k);
-            Tensor timeMajor = t.size(0) == 1 ? t : t.transpose(0, 1); // (N, 1, H) with layout 1
-            System.arraycopy(timeMajor.data(), 0, values, k * batch * hidden, batch * hidden);
+            System.arraycopy(ort.get(name + k).data(), 0, values, k * batch * hidden, batch * hidden);
         }
         return Tensor.of(values, layers, batch, hidden);
     }
