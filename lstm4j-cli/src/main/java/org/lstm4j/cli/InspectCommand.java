@@ -87,9 +87,15 @@ final class InspectCommand implements Callable<Integer> {
             RNNBase.Config c = module.config();
             String kind = c.mode().moduleName();
             w.printf("%s at prefix \"%s\": %s%n", kind, p, module);
-            w.printf("  input_size=%d hidden_size=%d num_layers=%d bias=%s bidirectional=%s%s%n", c.inputSize(),
-                    c.hiddenSize(), c.numLayers(), c.bias(), c.bidirectional(),
+            w.printf("  input_size=%d hidden_size=%d num_layers=%d bias=%s %s%s%n", c.inputSize(),
+                    c.hiddenSize(), c.numLayers(), c.bias(), c.direction() == RNNBase.Direction.REVERSE
+                    ? "direction=REVERSE" : "bidirectional=" + c.bidirectional(),
                     c.mode() == RNNBase.Mode.LSTM ? " proj_size=" + c.projSize() : "");
+            if (c.direction() == RNNBase.Direction.REVERSE) {
+                w.println("  every layer runs backward in time only (ONNX direction=\"reverse\", no torch.nn argument):"
+                        + " output is in time order and output[0] is h_n[-1]; run reads whole sequences, stream mode"
+                        + " is refused");
+            }
             if (kind.equals("RNN")) {
                 Object stored = storedAttribute(contents.modules(), p, "nonlinearity");
                 w.println(stored != null ? "  the model stores nonlinearity=" + python(stored)

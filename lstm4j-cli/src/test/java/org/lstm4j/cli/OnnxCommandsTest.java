@@ -82,6 +82,33 @@ class OnnxCommandsTest {
     }
 
     @Test
+    void inspectAndRunReadADirectionReverseFile(@TempDir Path dir) throws IOException {
+        LSTM lstm = LSTM.builder(3, 4).numLayers(2).direction(RNNBase.Direction.REVERSE).seed(9).build();
+        lstm.eval();
+        Path file = dir.resolve("reverse.onnx");
+        lstm.toOnnx(file, Onnx.ExportOptions.opset(17).withScope("encoder"));
+        CliTestSupport inspect = CliTestSupport.run("inspect", file.toString());
+        assertThat(inspect.status()).as(inspect.err()).isZero();
+        assertThat(inspect.out()).contains("encoder.weight_ih_l0_reverse", "encoder.mode = LSTM",
+                "LSTM at prefix \"encoder.\": LSTM(3, 4, num_layers=2, direction=\"reverse\")",
+                "num_layers=2 bias=true direction=REVERSE proj_size=0", "runs backward in time only");
+
+        Tensor x = Tensor.randn(10, 5, 3, 3);
+        Npy.write(dir.resolve("x.npy"), x);
+        Npy.write(dir.resolve("lengths.npy"), Tensor.of(new float[] {5, 2, 4}, 3));
+        CliTestSupport run = CliTestSupport.run("run", "--weights", file.toString(), "--input",
+                dir.resolve("x.npy").toString(), "--lengths", dir.resolve("lengths.npy").toString(), "--out",
+                dir.resolve("out").toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        LSTM.PackedOutput expected = lstm.forward(org.lstm4j.nn.utils.Rnn.packPaddedSequence(x, new int[] {5, 2, 4},
+                false, false), null, null);
+        Tensor output = org.lstm4j.nn.utils.Rnn.padPackedSequence(expected.output(), false, 0f, null).padded();
+        assertThat(Npy.read(dir.resolve("out").resolve("output.npy"))).isEqualTo(output);
+        assertThat(Npy.read(dir.resolve("out").resolve("h_n.npy"))).isEqualTo(expected.hN());
+        assertThat(Npy.read(dir.resolve("out").resolve("c_n.npy"))).isEqualTo(expected.cN());
+    }
+
+    @Test
     void whatCannotBeExportedOrReadIsOneLine(@TempDir Path dir) throws IOException {
         SafeTensors.write(dir.resolve("proj.safetensors"), LSTM.builder(3, 4).projSize(2).seed(1).build().stateDict());
         CliTestSupport proj = CliTestSupport.run("export", "--weights", dir.resolve("proj.safetensors").toString(),
