@@ -30,7 +30,9 @@ import org.lstm4j.tensor.Tensor;
  * {@code Identity}); an empty B is {@code bias=False}. Gates are reordered exactly (rows are
  * moved, values untouched): ONNX LSTM i, o, f, c to PyTorch i, f, g, o; ONNX GRU z, r, h to
  * PyTorch r, z, n. Weights stored as float16, bfloat16 or double are widened or rounded to
- * float32 as PyTorch's {@code .float()} does.
+ * float32 as PyTorch's {@code .float()} does. {@code direction} forward, bidirectional and
+ * reverse are read; a reverse node's weights are named {@code *_reverse} and load as a module
+ * with direction REVERSE ({@link org.lstm4j.nn.RNNBase.Direction}).
  *
  * <p>Accepted as PyTorch computes them: activations at their defaults (LSTM Sigmoid, Tanh, Tanh;
  * GRU Sigmoid, Tanh; RNN Tanh or Relu, the same in both directions), {@code input_forget=0}, GRU
@@ -487,7 +489,7 @@ final class OnnxRecurrentImport {
         for (int k = 0; k < chain.size(); k++) {
             Layer layer = chain.get(k);
             for (int dir = 0; dir < first.direction().count(); dir++) {
-                String suffix = "_l" + k + (dir == 1 || first.direction() == Direction.REVERSE ? "_reverse" : "");
+                String suffix = RecurrentStack.suffix(k, dir, first.direction());
                 parameters.put("weight_ih" + suffix, layer.wIh()[dir]);
                 parameters.put("weight_hh" + suffix, layer.wHh()[dir]);
                 if (layer.bias()) {

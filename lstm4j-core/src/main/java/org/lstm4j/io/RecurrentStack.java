@@ -27,7 +27,8 @@ import org.lstm4j.tensor.Tensor;
  * backward direction of a bidirectional stack adds the suffix {@code _reverse}, as in PyTorch. A
  * {@link Direction#REVERSE} stack (ONNX's {@code direction="reverse"}, which torch.nn has no
  * argument for) runs only backward in time, and its parameters carry the same {@code _reverse}
- * suffix, so the names say which direction the weights were trained for.
+ * suffix, so the names say which direction the weights were trained for; the {@code nn} modules
+ * run it as {@link org.lstm4j.nn.RNNBase.Direction#REVERSE}.
  *
  * @param mode        PyTorch's {@code RNNBase.mode}
  * @param inputSize   H_in
@@ -133,7 +134,7 @@ public record RecurrentStack(Mode mode, int inputSize, int hiddenSize, int numLa
      * {@code _l{layer}}, plus {@code _reverse} for the backward direction ({@code dir} 1 of a
      * bidirectional stack, or the only direction of a REVERSE one).
      */
-    private static String suffix(int layer, int dir, Direction direction) {
+    static String suffix(int layer, int dir, Direction direction) {
         return "_l" + layer + (dir == 1 || direction == Direction.REVERSE ? "_reverse" : "");
     }
 

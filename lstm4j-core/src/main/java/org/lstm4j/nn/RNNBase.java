@@ -591,7 +591,8 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * Writes this module as an ONNX model: one {@code LSTM}, {@code GRU} or {@code RNN} node per
      * layer, as torch.onnx.export writes it, graph input {@code input} ((L, N, H_in), or
      * (N, L, H_in) with batchFirst), outputs {@code output}, {@code h_n} (and an LSTM's
-     * {@code c_n}) in PyTorch's shapes; the state starts at zero. ONNX Runtime runs the file;
+     * {@code c_n}) in PyTorch's shapes; the state starts at zero; a REVERSE module's nodes say
+     * {@code direction="reverse"}. ONNX Runtime runs the file;
      * {@link #load} reads it back.
      *
      * <pre>{@code

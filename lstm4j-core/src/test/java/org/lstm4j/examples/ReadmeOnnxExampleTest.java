@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lstm4j.io.StateDictFile;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.nn.RNNBase;
 import org.lstm4j.tensor.Tensor;
 
 /** README's ONNX example on a model exported by torch.onnx.export (PyTorch 1.13), and back. */
@@ -34,5 +35,23 @@ class ReadmeOnnxExampleTest {
 
         assertThat(out.output().maxAbsDiff(expected.tensor("output"))).isLessThanOrEqualTo(1e-5f);
         assertThat(LSTM.load(exportFile).stateDict()).isEqualTo(lstm.stateDict());
+    }
+
+    @Test
+    void loadsADirectionReverseNode(@TempDir Path dir) throws IOException {
+        Path reverseFile = dir.resolve("reverse.onnx");
+        LSTM.builder(10, 20).direction(RNNBase.Direction.REVERSE).seed(1).build().toOnnx(reverseFile, 17);
+        Tensor x = Tensor.randn(2, 7, 3, 10);
+
+        // README:onnx-reverse:begin
+        LSTM rev = LSTM.load(reverseFile);                       // an LSTM node with direction="reverse"
+        System.out.println(rev);                                 // LSTM(10, 20, direction="reverse")
+        LSTM.Output y = rev.forward(x);                          // each layer runs t = L-1 down to 0
+        Tensor last = y.output().select(0, 0);                   // output[0] == h_n[-1]: it ends at t = 0
+        // README:onnx-reverse:end
+
+        assertThat(rev.config().direction()).isEqualTo(RNNBase.Direction.REVERSE);
+        assertThat(rev.toString()).isEqualTo("LSTM(10, 20, direction=\"reverse\")");
+        assertThat(last).isEqualTo(y.hN().select(0, -1));
     }
 }

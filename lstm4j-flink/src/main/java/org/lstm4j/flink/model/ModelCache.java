@@ -48,7 +48,7 @@ public final class ModelCache {
      * @throws IOException              if the file cannot be read, is not a model file, or its
      *                                  SHA-256 is not the one the reference names
      * @throws IllegalArgumentException if it holds no recurrent module under the prefix, or a
-     *                                  bidirectional one
+     *                                  bidirectional or REVERSE one (it needs whole sequences)
      */
     public static synchronized LoadedModel acquire(ModelRef ref) throws IOException {
         Entry entry = MODELS.get(ref.sha256());
@@ -90,7 +90,7 @@ public final class ModelCache {
             throw new IOException(ref.location() + ": expected SHA-256 " + ref.sha256() + ", got " + sha256);
         }
         module.eval();
-        module.newSession(1); // refuses a bidirectional module here, once, rather than at the first event
+        module.newSession(1); // refuses a bidirectional or REVERSE module here, once, not at the first event
         return new LoadedModel(module, sha256, module.fingerprint());
     }
 
