@@ -32,7 +32,7 @@ public final class GRU extends HiddenStateRNN {
 
     /**
      * The constructor arguments of {@code torch.nn.GRU}, validated as PyTorch validates them;
-     * {@code bidirectional} is the {@link Direction} (which adds REVERSE, see there).
+     * PyTorch's {@code bidirectional} is {@code direction} here ({@link Direction} adds REVERSE).
      */
     public record Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
                          double dropout, Direction direction) implements RNNBase.Config {

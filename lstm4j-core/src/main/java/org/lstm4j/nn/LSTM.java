@@ -46,7 +46,7 @@ public final class LSTM extends RNNBase {
 
     /**
      * The constructor arguments of {@code torch.nn.LSTM}, validated as PyTorch validates them;
-     * {@code bidirectional} is the {@link Direction} (which adds REVERSE, see there).
+     * PyTorch's {@code bidirectional} is {@code direction} here ({@link Direction} adds REVERSE).
      */
     public record Config(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
                          double dropout, Direction direction, int projSize) implements RNNBase.Config {

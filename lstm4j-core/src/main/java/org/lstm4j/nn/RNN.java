@@ -33,7 +33,7 @@ public final class RNN extends HiddenStateRNN {
      * validates them.
      *
      * @param nonlinearity "tanh" (mode RNN_TANH) or "relu" (RNN_RELU)
-     * @param direction    PyTorch's {@code bidirectional} as a {@link Direction} (which adds REVERSE)
+     * @param direction    PyTorch's {@code bidirectional} as a {@link Direction}, which adds REVERSE
      */
     public record Config(int inputSize, int hiddenSize, int numLayers, String nonlinearity, boolean bias,
                          boolean batchFirst, double dropout, Direction direction) implements RNNBase.Config {
