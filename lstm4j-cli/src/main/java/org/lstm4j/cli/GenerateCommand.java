@@ -6,7 +6,9 @@ import java.util.concurrent.Callable;
 import org.lstm4j.cli.charlm.CharModel;
 import org.lstm4j.cli.charlm.CharSampler;
 import org.lstm4j.cli.charlm.CharVocab;
+import org.lstm4j.tensor.Precision;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Sample text from a model trained by 'train' or 'demo' (DIR/model.safetensors + DIR/vocab.json),"
                 + " one character at a time, carrying the LSTM state.",
-        footer = {"", "Example:", "  bin/lstm4j generate --model runs/demo --prime \"ROMEO:\" --length 500 --temperature 0.8"})
+        footer = {"", "Examples:", "  bin/lstm4j generate --model runs/demo --prime \"ROMEO:\" --length 500 --temperature 0.8",
+            "  bin/lstm4j generate --model runs/demo --weight-precision int8"})
 final class GenerateCommand implements Callable<Integer> {
 
     @Spec
@@ -38,6 +41,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Mixin
+    WeightPrecisionOption weightPrecision;
+
     @Override
     public Integer call() throws Exception {
         if (!(temperature > 0)) {
@@ -47,7 +53,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (length < 0) {
             throw new ParameterException(spec.commandLine(), "--length must be 0 or more, got " + length);
         }
-        CharModel charModel = CharModel.load(model.resolve("model.safetensors"));
+        CharModel loaded = CharModel.load(model.resolve("model.safetensors"));
+        CharModel charModel = weightPrecision.precision == Precision.FP32 ? loaded
+                : loaded.withWeightPrecision(weightPrecision.precision);
         CharVocab vocab = CharVocab.read(model.resolve("vocab.json"));
         if (vocab.size() != charModel.config().vocab()) {
             throw new IllegalArgumentException("vocab.json has " + vocab.size() + " characters but the model's embedding has "

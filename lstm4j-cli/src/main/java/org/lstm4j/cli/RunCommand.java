@@ -13,8 +13,10 @@ import org.lstm4j.nn.PackedSequence;
 import org.lstm4j.nn.RNN;
 import org.lstm4j.nn.RNNBase;
 import org.lstm4j.nn.utils.Rnn;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  bin/lstm4j run --weights model.safetensors --input x.npy --out results/",
             "  bin/lstm4j run --weights model.pt --prefix lstm. --batch-first --input x.npy --lengths lengths.npy --out results/",
-            "  bin/lstm4j run --weights rnn.pt --nonlinearity relu --input x.npy --h0 h0.npy --out results/"})
+            "  bin/lstm4j run --weights rnn.pt --nonlinearity relu --input x.npy --h0 h0.npy --out results/",
+            "  bin/lstm4j run --weights model.safetensors --weight-precision bf16 --input x.npy --out results/"})
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -66,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the results (created)")
     Path out;
 
+    @Mixin
+    WeightPrecisionOption weightPrecision;
+
     @Override
     public Integer call() throws IOException {
         if (c0 != null && h0 == null) {
@@ -91,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
                         + " holds an LSTM, whose state is the pair (h, c))");
             }
             Tensor c = c0 == null ? null : Npy.read(c0);
-            LSTM lstm = lstmFile.withBatchFirst(batchFirst);
+            LSTM lstm = weightPrecision.apply(lstmFile.withBatchFirst(batchFirst));
             lstm.eval();
             ran = lstm;
             if (packed == null) {
@@ -110,9 +116,9 @@ final class RunCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--c0 is an LSTM's cell state; " + weights + " holds a"
                         + (kind.equals("RNN") ? "n " : " ") + kind + ", whose state is h alone");
             }
-            HiddenStateRNN module = loaded instanceof RNN rnn
+            HiddenStateRNN module = weightPrecision.apply(loaded instanceof RNN rnn
                     ? (nonlinearity == null ? rnn : rnn.withNonlinearity(nonlinearity)).withBatchFirst(batchFirst)
-                    : ((GRU) loaded).withBatchFirst(batchFirst);
+                    : ((GRU) loaded).withBatchFirst(batchFirst));
             module.eval();
             ran = module;
             if (packed == null) {
@@ -132,7 +138,8 @@ final class RunCommand implements Callable<Integer> {
             Npy.write(out.resolve("c_n.npy"), cN);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("%s: output %s, h_n %s%s -> %s%n", ran, output.shapeString(), hN.shapeString(),
+        String stored = ran.weightPrecision() == Precision.FP32 ? "" : " with " + ran.weightPrecision().cliName() + " weights";
+        w.printf("%s%s: output %s, h_n %s%s -> %s%n", ran, stored, output.shapeString(), hN.shapeString(),
                 cN == null ? "" : ", c_n " + cN.shapeString(), out);
         return 0;
     }

@@ -84,6 +84,16 @@ class CliErrorsTest {
     }
 
     @Test
+    void anUnknownWeightPrecisionNamesTheAllowedOnes() {
+        assertUsageError(CliTestSupport.run("run", "--weights", "m.pt", "--input", "x.npy", "--out", "d",
+                "--weight-precision", "fp16"), "lstm4j run: invalid value for option '--weight-precision': expected a"
+                + " weight precision fp32, bf16 or int8, got 'fp16' (try bin/lstm4j run --help)");
+        assertUsageError(CliTestSupport.run("generate", "--model", "m", "--weight-precision", "int4"),
+                "lstm4j generate: invalid value for option '--weight-precision': expected a weight precision fp32,"
+                        + " bf16 or int8, got 'int4' (try bin/lstm4j generate --help)");
+    }
+
+    @Test
     void missingFileIsAFailureOnOneLine() {
         CliTestSupport r = CliTestSupport.run("run", "--weights", "/nonexistent.pt", "--input", "x.npy", "--out", "d");
         assertThat(r.status()).isEqualTo(1);

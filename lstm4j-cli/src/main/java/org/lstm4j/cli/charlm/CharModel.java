@@ -12,6 +12,7 @@ import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.LSTMState;
 import org.lstm4j.nn.Linear;
 import org.lstm4j.nn.Module;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -49,11 +50,32 @@ public final class CharModel extends Module {
 
     /** A freshly initialised model (PyTorch's default initialisation), reproducible from {@code seed}. */
     public CharModel(Config config, long seed) {
+        this(config, new Embedding(config.vocab(), config.embed(), seed), LSTM.builder(config.embed(), config.hidden())
+                .numLayers(config.layers()).batchFirst(true).seed(seed + 1).build(),
+                new Linear(config.hidden(), config.vocab(), true, seed + 2));
+    }
+
+    private CharModel(Config config, Embedding embedding, LSTM lstm, Linear fc) {
         this.config = config;
-        embedding = registerModule("embedding", new Embedding(config.vocab(), config.embed(), seed));
-        lstm = registerModule("lstm", LSTM.builder(config.embed(), config.hidden()).numLayers(config.layers())
-                .batchFirst(true).seed(seed + 1).build());
-        fc = registerModule("fc", new Linear(config.hidden(), config.vocab(), true, seed + 2));
+        this.embedding = registerModule("embedding", embedding);
+        this.lstm = registerModule("lstm", lstm);
+        this.fc = registerModule("fc", fc);
+    }
+
+    /**
+     * An inference-only copy whose LSTM weights are stored in {@code precision}
+     * ({@link LSTM#withWeightPrecision}); the embedding and the output layer are float32 copies.
+     * It shares nothing that can change with this model, is in evaluation mode, and refuses
+     * {@code train()}.
+     */
+    public CharModel withWeightPrecision(Precision precision) {
+        Embedding embeddingCopy = new Embedding(config.vocab(), config.embed(), 0);
+        embeddingCopy.loadStateDict(embedding.stateDict(), true);
+        Linear fcCopy = new Linear(config.hidden(), config.vocab(), true, 0);
+        fcCopy.loadStateDict(fc.stateDict(), true);
+        CharModel copy = new CharModel(config, embeddingCopy, lstm.withWeightPrecision(precision), fcCopy);
+        copy.eval();
+        return copy;
     }
 
     public Config config() {

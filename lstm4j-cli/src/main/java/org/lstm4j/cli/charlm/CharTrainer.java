@@ -93,8 +93,13 @@ public final class CharTrainer {
         int[] tokens = vocab.encode(options.text());
         int split = CharBatches.splitPoint(tokens.length, TRAIN_FRACTION);
         this.train = new CharBatches(java.util.Arrays.copyOfRange(tokens, 0, split), options.batch(), options.seqLen());
-        this.validation = new CharBatches(java.util.Arrays.copyOfRange(tokens, split, tokens.length), options.batch(),
-                options.seqLen());
+        this.validation = heldOut(tokens, options.batch(), options.seqLen());
+    }
+
+    /** The held-out last 10% of a text's tokens, in windows of (batch, seqLen). */
+    private static CharBatches heldOut(int[] tokens, int batch, int seqLen) {
+        int split = CharBatches.splitPoint(tokens.length, TRAIN_FRACTION);
+        return new CharBatches(java.util.Arrays.copyOfRange(tokens, split, tokens.length), batch, seqLen);
     }
 
     /** A new model for {@code options}. */
@@ -193,16 +198,36 @@ public final class CharTrainer {
     double validationLoss() {
         model.eval();
         try {
-            double sum = 0;
-            for (int i = 0; i < options.evalBatches(); i++) {
-                CharBatches.Batch batch = validation.sequential(i);
-                sum += Autograd.noGrad(() -> criterion.forward(model.forward(batch.inputs(), batch.batch(),
-                        batch.seqLen()).reshape(batch.batch() * batch.seqLen(), vocab.size()), batch.targets())).item();
-            }
-            return sum / options.evalBatches();
+            return meanLoss(model, validation, options.evalBatches());
         } finally {
             model.train();
         }
+    }
+
+    /**
+     * The validation loss a run with these sizes reports, for any model of {@code vocab} — e.g. one
+     * with reduced-precision weights ({@link CharModel#withWeightPrecision}): the mean cross-entropy
+     * (nats/char) over the first {@code batches} consecutive (batch, seqLen) windows of the
+     * held-out last 10% of {@code text}. The model must be in evaluation mode.
+     */
+    public static double validationLoss(CharModel model, CharVocab vocab, String text, int batch, int seqLen,
+                                        int batches) {
+        if (model.isTraining()) {
+            throw new IllegalStateException("the model must be in evaluation mode (model.eval()) for a validation loss");
+        }
+        return meanLoss(model, heldOut(vocab.encode(text), batch, seqLen), batches);
+    }
+
+    private static double meanLoss(CharModel model, CharBatches windows, int batches) {
+        CrossEntropyLoss criterion = new CrossEntropyLoss();
+        int vocabSize = model.config().vocab();
+        double sum = 0;
+        for (int i = 0; i < batches; i++) {
+            CharBatches.Batch batch = windows.sequential(i);
+            sum += Autograd.noGrad(() -> criterion.forward(model.forward(batch.inputs(), batch.batch(),
+                    batch.seqLen()).reshape(batch.batch() * batch.seqLen(), vocabSize), batch.targets())).item();
+        }
+        return sum / batches;
     }
 
     private SplittableRandom batchRandom(int forStep) {
