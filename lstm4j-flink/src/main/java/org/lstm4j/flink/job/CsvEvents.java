@@ -13,6 +13,7 @@ import org.apache.flink.util.OutputTag;
 import org.lstm4j.flink.Event;
 import org.lstm4j.flink.ModelRef;
 import org.lstm4j.flink.Rejected;
+import org.lstm4j.tensor.Precision;
 
 /**
  * The events file: a header {@code key,seq,x0,...,x{I-1}}, then one event per line in arrival order
@@ -20,8 +21,9 @@ import org.lstm4j.flink.Rejected;
  * index i, so Flink's checkpointed number-sequence source replays exactly the lines after a
  * checkpoint; {@link Parse} turns a line into an {@link Event} or a {@link Rejected}.
  *
- * <p>A line {@code #model,LOCATION,SHA256,PREFIX} swaps the model from that point on (the
- * events before it finish on the old model); see {@link org.lstm4j.flink.ModelRef}.
+ * <p>A line {@code #model,LOCATION,SHA256,PREFIX[,PRECISION]} swaps the model from that point on
+ * (the events before it finish on the old model); PRECISION is fp32, bf16 or int8, by default the
+ * job's {@code --weight-precision}; see {@link org.lstm4j.flink.ModelRef}.
  */
 final class CsvEvents {
     private CsvEvents() {
@@ -127,15 +129,23 @@ final class CsvEvents {
     static final class Parse extends ProcessFunction<String, Event> {
         private static final long serialVersionUID = 1L;
 
+        private final Precision defaultPrecision;
+
+        /** @param defaultPrecision the weight precision of a model line that names none */
+        Parse(Precision defaultPrecision) {
+            this.defaultPrecision = defaultPrecision;
+        }
+
         @Override
         public void processElement(String line, Context ctx, Collector<Event> out) {
             String[] fields = line.split(",", -1);
             if (line.startsWith(MODEL_LINE)) {
                 try {
-                    if (fields.length != 4) {
-                        throw new IllegalArgumentException("expected #model,LOCATION,SHA256,PREFIX");
+                    if (fields.length != 4 && fields.length != 5) {
+                        throw new IllegalArgumentException("expected #model,LOCATION,SHA256,PREFIX[,PRECISION]");
                     }
-                    ctx.output(MODELS, ModelRef.of(fields[1].strip(), fields[2].strip(), fields[3].strip()));
+                    Precision precision = fields.length == 5 ? Precision.parse(fields[4].strip()) : defaultPrecision;
+                    ctx.output(MODELS, ModelRef.of(fields[1].strip(), fields[2].strip(), fields[3].strip(), precision));
                 } catch (IllegalArgumentException e) {
                     ctx.output(Rejected.TAG, new Rejected("", "", "model line \"" + abbreviate(line) + "\": "
                             + e.getMessage()));

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.lstm4j.tensor.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
             "", "Examples:",
             "  bin/lstm4j stream --weights model.pt --prefix lstm. --events events.csv --out runs/stream",
             "  bin/lstm4j stream --weights model.pt --events events.csv --out runs/s2 --parallelism 2 \\",
-            "      --state-backend rocksdb --checkpoint-ms 200 --fail-after-events 300"})
+            "      --state-backend rocksdb --checkpoint-ms 200 --fail-after-events 300",
+            "  bin/lstm4j stream --weights model.pt --events events.csv --out runs/s3 --weight-precision bf16"})
 public final class StreamCommand implements Callable<Integer> {
     /** lstm4j-core logs through System.Logger, java.util.logging here; held, as that keeps loggers weakly. */
     private static final Logger LSTM4J_LOG = Logger.getLogger("org.lstm4j");
@@ -74,8 +76,26 @@ public final class StreamCommand implements Callable<Integer> {
             description = "inject one failure: subtask 0 throws after stepping N events past the first completed checkpoint (the input waits for that checkpoint)")
     long failAfterEvents;
 
+    @Option(names = "--weight-precision", paramLabel = "fp32|bf16|int8", defaultValue = "fp32",
+            converter = PrecisionConverter.class,
+            description = "how the recurrent weights are stored for inference: fp32 (default), bf16 or int8 (as"
+                    + " bin/lstm4j run); a key's state from another precision is not continued (see ModelRef)")
+    Precision weightPrecision;
+
     @Option(names = {"-v", "--verbose"}, description = "Flink's log on the console instead of DIR/flink.log")
     boolean verbose;
+
+    /** picocli's conversion through {@link Precision#parse}, whose message lists the allowed values. */
+    static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            try {
+                return Precision.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     /** Parses {@code args} into options (for {@link StreamJob#main}); bad arguments throw picocli's exceptions. */
     static StreamOptions parse(String... args) {
@@ -88,7 +108,8 @@ public final class StreamCommand implements Callable<Integer> {
     private StreamOptions options(boolean local) {
         return new StreamOptions(local ? uri(weights) : weights, prefix, local ? uri(events) : events,
                 local ? uri(out) : out, parallelism, checkpointMs, stateBackend, batchSize,
-                Duration.ofMillis(bundleTimeoutMs), Duration.ofMillis(idleStateTtlMs), eventsPerSecond, failAfterEvents);
+                Duration.ofMillis(bundleTimeoutMs), Duration.ofMillis(idleStateTtlMs), eventsPerSecond, failAfterEvents,
+                weightPrecision);
     }
 
     private static String uri(String path) {
@@ -134,6 +155,13 @@ public final class StreamCommand implements Callable<Integer> {
         CommandLine cli = new CommandLine(new StreamCommand());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            // One line and status 2, as bin/lstm4j's other verbs.
+            String message = e.getMessage();
+            e.getCommandLine().getErr().println("lstm4j stream: " + Character.toLowerCase(message.charAt(0))
+                    + message.substring(1) + " (try bin/lstm4j stream --help)");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // One line, no stack trace.
             commandLine.getErr().println("lstm4j: " + EmbeddedRun.rootMessage(e).replace('\n', ' '));

@@ -112,7 +112,8 @@ public final class StreamJob {
 
     /** The model the options name, with its file's SHA-256, loaded once here to check it. */
     public static ModelRef model(StreamOptions options) throws IOException {
-        ModelRef model = ModelRef.of(options.weights(), ModelCache.sha256(new Path(options.weights())), options.prefix());
+        ModelRef model = ModelRef.of(options.weights(), ModelCache.sha256(new Path(options.weights())), options.prefix(),
+                options.weightPrecision());
         inputSize(model);
         return model;
     }
@@ -130,7 +131,7 @@ public final class StreamJob {
      * fits, e.g. a Kafka topic partitioned by key.
      */
     public static void fromLines(DataStream<String> lines, ModelRef model, StreamOptions options) {
-        SingleOutputStreamOperator<Event> events = lines.process(new CsvEvents.Parse(), Event.TYPE)
+        SingleOutputStreamOperator<Event> events = lines.process(new CsvEvents.Parse(options.weightPrecision()), Event.TYPE)
                 .setParallelism(lines.getParallelism()).uid("lstm4j-parse").name("parse");
         // Model swaps come with the events (#model lines), so they are ordered with the events around them.
         DataStream<ModelRef> modelUpdates = events.getSideOutput(CsvEvents.MODELS);

@@ -2,6 +2,7 @@ package org.lstm4j.flink.job;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.lstm4j.tensor.Precision;
 
 /**
  * Everything a streaming run is told, validated here once. Locations are Flink paths
@@ -20,13 +21,17 @@ import java.util.Objects;
  * @param idleStateTtl    drop a key idle this long; zero keeps every key
  * @param eventsPerSecond read at most this many events a second (a demo pace); 0 for no limit
  * @param failAfterEvents 0, or inject one failure after that many events past the first checkpoint
+ * @param weightPrecision how the model's weights are stored for inference (the model's, and a
+ *                        {@code #model} line's unless it names one)
  */
 public record StreamOptions(String weights, String prefix, String events, String out, int parallelism,
                             long checkpointMs, String stateBackend, int batchSize, Duration bundleTimeout,
-                            Duration idleStateTtl, double eventsPerSecond, long failAfterEvents) {
+                            Duration idleStateTtl, double eventsPerSecond, long failAfterEvents,
+                            Precision weightPrecision) {
     public StreamOptions {
         Objects.requireNonNull(weights, "weights");
         Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(weightPrecision, "weightPrecision");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(out, "out");
         if (parallelism < 1 || parallelism > 128) {
@@ -62,6 +67,6 @@ public record StreamOptions(String weights, String prefix, String events, String
     /** These options with another parallelism (a resubmission after a savepoint). */
     public StreamOptions withParallelism(int value) {
         return new StreamOptions(weights, prefix, events, out, value, checkpointMs, stateBackend, batchSize,
-                bundleTimeout, idleStateTtl, eventsPerSecond, failAfterEvents);
+                bundleTimeout, idleStateTtl, eventsPerSecond, failAfterEvents, weightPrecision);
     }
 }

@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.Map;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -15,9 +16,11 @@ import org.lstm4j.flink.ModelRef;
 import org.lstm4j.kernels.Parallel;
 import org.lstm4j.io.StateDicts;
 import org.lstm4j.nn.RNNBase;
+import org.lstm4j.tensor.Precision;
 
 /**
- * Models loaded once per JVM (one TaskManager), keyed by the SHA-256 of their file: every subtask
+ * Models loaded once per JVM (one TaskManager), keyed by the SHA-256 of their file, the prefix and
+ * the weight precision: every subtask
  * that needs a model {@link #acquire}s it and {@link #release}s it on close, and the last release
  * drops it. Loading reads the file through Flink's file systems into memory, checks its SHA-256
  * against the reference, and parses it without a temporary file.
@@ -28,7 +31,14 @@ import org.lstm4j.nn.RNNBase;
  * parallelism, and a subtask's steps run on its own task thread.
  */
 public final class ModelCache {
-    private static final Map<String, Entry> MODELS = new HashMap<>();
+    private static final Map<Key, Entry> MODELS = new HashMap<>();
+
+    /** What makes two references the same model (the location may differ: the file's hash decides). */
+    private record Key(String sha256, String prefix, Precision precision) {
+        static Key of(ModelRef ref) {
+            return new Key(ref.sha256(), ref.prefix(), ref.precision());
+        }
+    }
 
     private static final class Entry {
         final LoadedModel model;
@@ -51,10 +61,10 @@ public final class ModelCache {
      *                                  bidirectional or REVERSE one (it needs whole sequences)
      */
     public static synchronized LoadedModel acquire(ModelRef ref) throws IOException {
-        Entry entry = MODELS.get(ref.sha256());
+        Entry entry = MODELS.get(Key.of(ref));
         if (entry == null) {
             entry = new Entry(load(ref));
-            MODELS.put(ref.sha256(), entry);
+            MODELS.put(Key.of(ref), entry);
         }
         entry.users++;
         return entry.model;
@@ -62,9 +72,14 @@ public final class ModelCache {
 
     /** Gives back a model from {@link #acquire}; the last user's release drops it. */
     public static synchronized void release(LoadedModel model) {
-        Entry entry = MODELS.get(model.fileSha256());
-        if (entry != null && entry.model == model && --entry.users == 0) {
-            MODELS.remove(model.fileSha256());
+        for (Iterator<Entry> it = MODELS.values().iterator(); it.hasNext(); ) {
+            Entry entry = it.next();
+            if (entry.model == model) {
+                if (--entry.users == 0) {
+                    it.remove();
+                }
+                return;
+            }
         }
     }
 
@@ -90,6 +105,9 @@ public final class ModelCache {
             throw new IOException(ref.location() + ": expected SHA-256 " + ref.sha256() + ", got " + sha256);
         }
         module.eval();
+        if (ref.precision() != Precision.FP32) {
+            module = module.withWeightPrecision(ref.precision());
+        }
         module.newSession(1); // refuses a bidirectional or REVERSE module here, once, not at the first event
         return new LoadedModel(module, sha256, module.fingerprint());
     }

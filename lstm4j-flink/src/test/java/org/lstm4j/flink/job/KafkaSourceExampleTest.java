@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lstm4j.flink.Fixtures;
 import org.lstm4j.flink.ModelRef;
+import org.lstm4j.tensor.Precision;
 
 /** README's "Kafka instead of the file" example, compiled and built into a job graph (nothing connects to a broker). */
 class KafkaSourceExampleTest {
@@ -42,7 +43,7 @@ class KafkaSourceExampleTest {
         ModelRef model = Fixtures.writeModel(dir, "model", Fixtures.smallLstm(41));
         StreamOptions options = new StreamOptions(model.location(), "lstm.", "kafka:turbine-events",
                 dir.resolve("out").toUri().toString(), 2, 1000, "rocksdb", 64, Duration.ofMillis(100), Duration.ZERO,
-                0, 0);
+                0, 0, Precision.FP32);
         StreamExecutionEnvironment env = new StreamExecutionEnvironment() {
             @Override
             public org.apache.flink.api.common.JobExecutionResult execute(String jobName) {

@@ -15,6 +15,7 @@ import org.lstm4j.flink.Event;
 import org.lstm4j.flink.Fixtures;
 import org.lstm4j.flink.ModelRef;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.tensor.Precision;
 
 /** {@code bin/lstm4j stream}'s command: a whole embedded run, and one-line errors for bad input. */
 class StreamCommandTest {
@@ -74,6 +75,27 @@ class StreamCommandTest {
             assertThat(outputs.put(f[0] + "/" + f[1], y)).isNull();
         }
         Fixtures.assertSameOutputs(Fixtures.reference(lstm, input), outputs);
+    }
+
+    /** --weight-precision reaches the job's model reference (and so the operators' model); bad values are usage errors. */
+    @Test
+    void weightPrecisionIsPartOfTheJobsModelAndABadValueIsAOneLineUsageError() throws Exception {
+        String weights = Path.of(java.net.URI.create(Fixtures.writeModel(dir, "model", Fixtures.smallLstm(35)).location()))
+                .toString();
+        Path csv = events(List.of(new Event("a", 0, new float[5])), 5);
+        for (Precision precision : Precision.values()) {
+            StreamOptions options = StreamCommand.parse("--weights", weights, "--events", csv.toString(), "--out",
+                    dir.resolve("out").toString(), "--weight-precision", precision.cliName());
+            assertThat(options.weightPrecision()).isEqualTo(precision);
+            assertThat(StreamJob.model(options).precision()).isEqualTo(precision);
+        }
+        assertThat(StreamCommand.parse("--weights", weights, "--events", csv.toString(), "--out", "o").weightPrecision())
+                .isEqualTo(Precision.FP32);
+
+        Result bad = run("--weights", weights, "--events", csv.toString(), "--out", "o", "--weight-precision", "fp16");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.errLines()).containsExactly("lstm4j stream: invalid value for option '--weight-precision':"
+                + " expected a weight precision fp32, bf16 or int8, got 'fp16' (try bin/lstm4j stream --help)");
     }
 
     @Test

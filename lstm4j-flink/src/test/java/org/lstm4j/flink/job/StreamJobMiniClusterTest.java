@@ -28,6 +28,7 @@ import org.lstm4j.flink.Event;
 import org.lstm4j.flink.Fixtures;
 import org.lstm4j.flink.ModelRef;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.tensor.Precision;
 
 /**
  * The whole job on a MiniCluster (3 slots): with a failure injected after a completed checkpoint,
@@ -83,7 +84,7 @@ class StreamJobMiniClusterTest {
     private StreamOptions options(Input in, int parallelism, double eventsPerSecond, long failAfterEvents) {
         return new StreamOptions(in.model().location(), "lstm.", in.csv().toUri().toString(),
                 dir.resolve("out").toUri().toString(), parallelism, 100, "hashmap", 16, Duration.ofMillis(20),
-                Duration.ZERO, eventsPerSecond, failAfterEvents);
+                Duration.ZERO, eventsPerSecond, failAfterEvents, Precision.FP32);
     }
 
     /** The committed output, parsed; fails on a (key, seq) seen twice. */

@@ -29,6 +29,7 @@ import org.lstm4j.flink.ModelRef;
 import org.lstm4j.flink.Rejected;
 import org.lstm4j.flink.Scored;
 import org.lstm4j.nn.LSTM;
+import org.lstm4j.tensor.Precision;
 
 /**
  * Both LSTM operators in Flink's operator harness: process, snapshot, restore into a new instance,
@@ -254,6 +255,53 @@ class LstmOperatorHarnessTest {
         // After the swap each key starts from zeros under the new model: a fresh run over its later events.
         assertSameOutputs(Fixtures.reference(newLstm, after),
                 byKeyAndSeq(out.stream().filter(s -> s.model().equals(newHex)).toList()));
+    }
+
+    /**
+     * A bf16 reference steps with the bf16 module (bit for bit the single-JVM bf16 run, not the
+     * float32 one); swapping the same file to int8 is a model swap (another fingerprint), so each
+     * key starts again from zeros instead of continuing bf16 state under int8 weights. The per-event
+     * function takes the precision from its reference too.
+     */
+    @Test
+    void aReducedPrecisionReferenceStepsWithThoseWeightsAndAnotherPrecisionIsAnotherModel() throws Exception {
+        LSTM lstm = Fixtures.smallLstm(16);
+        ModelRef file = Fixtures.writeModel(dir, "m", lstm);
+        ModelRef bf16 = ModelRef.of(file.location(), file.sha256(), file.prefix(), Precision.BF16);
+        ModelRef int8 = ModelRef.of(file.location(), file.sha256(), file.prefix(), Precision.INT8);
+        LSTM bf16Lstm = lstm.withWeightPrecision(Precision.BF16);
+        LSTM int8Lstm = lstm.withWeightPrecision(Precision.INT8);
+        List<Event> events = Fixtures.interleaved(4, 8, 5, 17);
+        List<Event> before = events.subList(0, 15);
+        List<Event> after = events.subList(15, events.size());
+
+        var harness = bundled(new LstmBundleOperator(bf16, SwapPolicy.RESET, 3, LONG, Duration.ZERO, 0), "hashmap");
+        harness.open();
+        before.forEach(e -> process1(harness, e));
+        harness.processElement2(int8, 0);
+        after.forEach(e -> process1(harness, e));
+        harness.endInput1();
+        List<Scored> out = scored(harness.getOutput());
+        harness.close();
+
+        String bf16Hex = Fixtures.hex(bf16Lstm.fingerprint());
+        String int8Hex = Fixtures.hex(int8Lstm.fingerprint());
+        assertThat(List.of(bf16Hex, int8Hex)).doesNotContain(Fixtures.hex(lstm.fingerprint())).doesNotHaveDuplicates();
+        Map<String, float[]> bf16Out = byKeyAndSeq(out.stream().filter(s -> s.model().equals(bf16Hex)).toList());
+        assertSameOutputs(Fixtures.reference(bf16Lstm, before), bf16Out);
+        assertThat(Fixtures.reference(lstm, before).get("key-0/0")).isNotEqualTo(bf16Out.get("key-0/0"));
+        // The job's policy (RESET): after the swap each key is a fresh run over its later events.
+        assertSameOutputs(Fixtures.reference(int8Lstm, after),
+                byKeyAndSeq(out.stream().filter(s -> s.model().equals(int8Hex)).toList()));
+
+        var perEvent = perEvent(int8, "hashmap");
+        perEvent.open();
+        for (Event e : events) {
+            perEvent.processElement(e, 0);
+        }
+        List<Scored> perEventOut = scored(perEvent.getOutput());
+        perEvent.close();
+        assertSameOutputs(Fixtures.reference(int8Lstm, events), byKeyAndSeq(perEventOut));
     }
 
     @Test
