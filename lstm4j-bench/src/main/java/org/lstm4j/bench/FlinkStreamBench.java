@@ -98,7 +98,7 @@ public final class FlinkStreamBench implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "expected --events >= 100 and --keys >= 1, got --events "
                     + options.events() + " --keys " + options.keys());
         }
-        BenchConfig a = BenchConfig.byLetter("a");
+        BenchConfig a = BenchConfig.byName("a");
         LSTM lstm = new LSTM(a.lstmConfig(), 1);
         lstm.eval();
         Path dir = Files.createTempDirectory("lstm4j-flink-bench");

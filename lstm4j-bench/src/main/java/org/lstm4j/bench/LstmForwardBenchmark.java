@@ -40,7 +40,7 @@ public class LstmForwardBenchmark {
 
     @Setup
     public void setup() {
-        BenchConfig bc = BenchConfig.byLetter(config);
+        BenchConfig bc = BenchConfig.byName(config);
         lstm = new LSTM(bc.lstmConfig(), 1234);
         lstm.eval();
         int stateRows = bc.layers() * bc.directions();

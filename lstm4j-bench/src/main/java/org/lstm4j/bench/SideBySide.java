@@ -24,6 +24,7 @@ import org.lstm4j.nn.HiddenStateRNN;
 import org.lstm4j.nn.LSTM;
 import org.lstm4j.nn.Parameter;
 import org.lstm4j.nn.RNNBase;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,12 +39,13 @@ import picocli.CommandLine.Option;
 @Command(name = "lstm4j-bench", sortOptions = false,
         description = {"Runs lstm4j, libtorch 2.7.1 (DJL, offline, 2 intra-op threads) and ONNX Runtime 1.22 (the"
                 + " model lstm4j exports, 2 intra-op threads; inference LSTM configs only) on issue 6's configs (a)-(f)"
-                + " and a GRU at (b)'s and (c)'s shapes (gb, gc) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch / lstm4j, > 1"
+                + " and a GRU at (b)'s and (c)'s shapes (gb, gc), and (a) and (b) with lstm4j's weights in bf16 or int8"
+                + " (a-bf16, b-bf16, a-int8, b-int8; libtorch and ONNX Runtime in float32) in one JVM and prints: config, lstm4j median ms, libtorch median ms, ratio (libtorch / lstm4j, > 1"
                 + " means lstm4j is faster), ONNX Runtime median ms and its ratio (ORT / lstm4j), lstm4j GFLOP/s and"
                 + " %% of this machine's FP32 FMA peak"
                 + " (measured first: cores x one core's Vector API FMA loop, acc = fma(a, b, acc)). GFLOP/s counts the matrix products"
                 + " (training: 3x the forward's). maxdiff is the largest absolute difference from libtorch: outputs"
-                + " (a)-(e), gb, gc, parameter gradients (f).",
+                + " (a)-(e), gb, gc, parameter gradients (f); for the bf16 and int8 rows from lstm4j's float32 outputs.",
             "Also: bin/lstm4j-bench sweep [--quick] [--out DIR] (ScalingSweep), bin/lstm4j-bench jmh [JMH options]."},
         footer = {"", "Examples:", "  bin/lstm4j-bench --quick", "  bin/lstm4j-bench --json docs/bench.json",
             "  LSTM4J_BENCH_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bin/lstm4j-bench --quick",
@@ -59,8 +61,9 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the table as JSON (a list of objects)")
     Path json;
 
-    @Option(names = "--configs", split = ",", paramLabel = "LIST", converter = ConfigLetter.class,
-            description = "only these configs, e.g. a,b or b,c,gb,gc (default: a-f, gb, gc)")
+    @Option(names = "--configs", split = ",", paramLabel = "LIST", converter = ConfigName.class,
+            description = "only these configs, e.g. a,b or b,c,gb,gc or a-bf16,b-int8 (default: a-f, gb, gc, a-bf16,"
+                    + " b-bf16, a-int8, b-int8)")
     List<BenchConfig> configs;
 
     @Option(names = "--no-gemm", description = "skip the GEMM micro-kernel table")
@@ -82,17 +85,18 @@ public final class SideBySide implements Callable<Integer> {
         }
     }
 
-    /** {@code --configs} letters: a to f. */
-    static final class ConfigLetter implements CommandLine.ITypeConverter<BenchConfig> {
+    /** {@code --configs} names: a to f, gb, gc, a-bf16, b-bf16, a-int8, b-int8. */
+    static final class ConfigName implements CommandLine.ITypeConverter<BenchConfig> {
         @Override
-        public BenchConfig convert(String letter) {
-            return BenchConfig.byLetter(letter.strip());
+        public BenchConfig convert(String name) {
+            return BenchConfig.byName(name.strip());
         }
     }
 
     /**
      * One row of the table. maxAbsDiff compares output, h_n and c_n (inference) or every
-     * parameter gradient (training) between lstm4j and libtorch; maxAbsReference is the largest
+     * parameter gradient (training) between lstm4j and libtorch — for a bf16 or int8 row between
+     * lstm4j and lstm4j's float32 module (what the reduced weights cost); maxAbsReference is the largest
      * |value| libtorch produced, the scale to read it against. ortMs and ortMaxAbsDiff are ONNX
      * Runtime's time and output difference from lstm4j, NaN for training (ONNX Runtime does not
      * train). othersCpu is the share of the machine other processes used during the timed
@@ -172,22 +176,52 @@ public final class SideBySide implements Callable<Integer> {
         return 0;
     }
 
-    private static Row measure(BenchConfig config, Options options) throws Exception {
-        RNNBase module = RNNBase.create(config.moduleConfig(), 1234);
-        if (config.training()) {
-            module.train();
-        } else {
-            module.eval();
+    /**
+     * What every row of a shape runs: the float32 module (seed 1234; libtorch and ONNX Runtime get
+     * its weights) and x (L, N, I), h0 and, for an LSTM, c0 (layers·D, N, H), uniform in [-1, 1)
+     * from seeds 1, 2, 3.
+     */
+    record Workload(RNNBase module, Tensor x, Tensor h0, Tensor c0) {
+        static Workload of(BenchConfig config) {
+            RNNBase module = RNNBase.create(config.moduleConfig(), 1234);
+            if (config.training()) {
+                module.train();
+            } else {
+                module.eval();
+            }
+            int stateRows = config.layers() * config.directions();
+            Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
+            Tensor h0 = Tensor.uniform(2, -1f, 1f, stateRows, config.batch(), config.hidden());
+            Tensor c0 = module instanceof LSTM ? Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden())
+                    : null;
+            return new Workload(module, x, h0, c0);
         }
+
+        /** The module lstm4j times: the float32 one, or its copy with the config's reduced-precision weights. */
+        RNNBase timed(BenchConfig config) {
+            return config.precision() == Precision.FP32 ? module : module.withWeightPrecision(config.precision());
+        }
+
+        /** An inference forward of {@code m} (this module or a copy) on these inputs: output, h_n (and c_n). */
+        List<float[]> forward(RNNBase m) {
+            if (m instanceof LSTM lstm) {
+                LSTM.Output out = lstm.forward(x, h0, c0);
+                return List.of(out.output().data(), out.hN().data(), out.cN().data());
+            }
+            HiddenStateRNN.Output out = ((HiddenStateRNN) m).forward(x, h0);
+            return List.of(out.output().data(), out.hN().data());
+        }
+    }
+
+    private static Row measure(BenchConfig config, Options options) throws Exception {
+        Workload w = Workload.of(config);
+        RNNBase module = w.module();
+        RNNBase timed = w.timed(config);
         LSTM lstm = module instanceof LSTM l ? l : null;
-        int stateRows = config.layers() * config.directions();
-        Tensor x = Tensor.uniform(1, -1f, 1f, config.seqLen(), config.batch(), config.inputSize());
-        Tensor h0 = Tensor.uniform(2, -1f, 1f, stateRows, config.batch(), config.hidden());
-        Tensor c0 = lstm == null ? null : Tensor.uniform(3, -1f, 1f, stateRows, config.batch(), config.hidden());
-        try (LibTorchRecurrent torch = new LibTorchRecurrent(config, module, x, h0, c0);
-             OnnxRuntimeLstm ort = config.training() || lstm == null ? null : new OnnxRuntimeLstm(lstm, x, h0, c0)) {
+        try (LibTorchRecurrent torch = new LibTorchRecurrent(config, module, w.x(), w.h0(), w.c0());
+             OnnxRuntimeLstm ort = config.training() || lstm == null ? null : new OnnxRuntimeLstm(lstm, w.x(), w.h0(), w.c0())) {
             Runnable libtorch = torch::run;
-            Runnable ours = lstm4jWorkload(config, module, x, h0, c0);
+            Runnable ours = lstm4jWorkload(config, timed, w.x(), w.h0(), w.c0());
             List<float[]> mine = new ArrayList<>();
             float[][] reference;
             double ortMaxDiff = Double.NaN;
@@ -198,24 +232,24 @@ public final class SideBySide implements Callable<Integer> {
                 for (Parameter p : module.parameters()) {
                     mine.add(p.grad().data());
                 }
-            } else if (lstm == null) {
-                reference = torch.forwardOutputs();
-                HiddenStateRNN.Output out = ((HiddenStateRNN) module).forward(x, h0);
-                mine = List.of(out.output().data(), out.hN().data());
             } else {
-                LSTM.Output out = lstm.forward(x, h0, c0);
                 reference = torch.forwardOutputs();
-                mine = List.of(out.output().data(), out.hN().data(), out.cN().data());
-                float[][] fromOrt = ort.forwardOutputs();
-                ortMaxDiff = 0;
-                for (int i = 0; i < fromOrt.length; i++) {
-                    ortMaxDiff = Math.max(ortMaxDiff, Measure.maxAbsDiff(mine.get(i), fromOrt[i]));
+                mine = w.forward(timed);
+                if (ort != null) {
+                    float[][] fromOrt = ort.forwardOutputs();
+                    ortMaxDiff = 0;
+                    for (int i = 0; i < fromOrt.length; i++) {
+                        ortMaxDiff = Math.max(ortMaxDiff, Measure.maxAbsDiff(mine.get(i), fromOrt[i]));
+                    }
                 }
             }
+            // A reduced-precision row is compared with lstm4j's float32 outputs: what the weights cost.
+            float[][] compared = config.precision() == Precision.FP32 ? reference
+                    : w.forward(module).toArray(float[][]::new);
             double maxDiff = 0;
             double maxReference = 0;
-            for (int i = 0; i < reference.length; i++) {
-                maxDiff = Math.max(maxDiff, Measure.maxAbsDiff(mine.get(i), reference[i]));
+            for (int i = 0; i < compared.length; i++) {
+                maxDiff = Math.max(maxDiff, Measure.maxAbsDiff(mine.get(i), compared[i]));
                 for (float v : reference[i]) {
                     maxReference = Math.max(maxReference, Math.abs(v));
                 }
@@ -321,7 +355,7 @@ public final class SideBySide implements Callable<Integer> {
     }
 
     private static String header() {
-        return String.format("%-3s %-30s %11s %11s %8s %7s %9s %8s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
+        return String.format("%-8s %-30s %11s %11s %8s %7s %9s %8s %8s %7s %9s %7s", "cfg", "shape", "lstm4j ms",
                 "libtorch ms", "ratio", "target", "ORT ms", "ORT rat.", "GFLOP/s", "%peak", "maxdiff", "others");
     }
 
@@ -329,9 +363,9 @@ public final class SideBySide implements Callable<Integer> {
         BenchConfig c = row.config();
         boolean ort = Double.isFinite(row.ortMs());
         return String.format(Locale.ROOT,
-                "(%s) %-30s %11.3f %11.3f %7.2fx %6.1fx %9s %8s %8.1f %6.1f%% %9.1e %6.0f%%  (maxdiff of %.1e;"
+                "%-8s %-30s %11.3f %11.3f %7.2fx %6.1fx %9s %8s %8.1f %6.1f%% %9.1e %6.0f%%  (maxdiff of %.1e;"
                         + " libtorch %.1f GFLOP/s; ORT maxdiff %s)",
-                c.letter(), c.shape(), row.lstm4jMs(), row.libtorchMs(), row.ratio(), c.target(),
+                "(" + c.name() + ")", c.shape(), row.lstm4jMs(), row.libtorchMs(), row.ratio(), c.target(),
                 ort ? String.format(Locale.ROOT, "%.3f", row.ortMs()) : "-",
                 ort ? String.format(Locale.ROOT, "%.2fx", row.ortRatio()) : "-", row.gflops(),
                 100 * row.gflops() / peak, row.maxAbsDiff(), 100 * row.othersCpu(), row.maxAbsReference(),
@@ -348,7 +382,7 @@ public final class SideBySide implements Callable<Integer> {
         for (Row r : rows) {
             BenchConfig c = r.config();
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("config", c.letter());
+            o.put("config", c.name());
             o.put("shape", c.shape());
             o.put("lstm4j_ms", Measure.significant(r.lstm4jMs(), 6));
             o.put("libtorch_ms", Measure.significant(r.libtorchMs(), 6));

@@ -42,7 +42,7 @@ public class StreamingStepBenchmark {
 
     @Setup
     public void setup() {
-        BenchConfig bc = BenchConfig.byLetter("a");
+        BenchConfig bc = BenchConfig.byName("a");
         LSTM lstm = new LSTM(bc.lstmConfig(), 1234);
         lstm.eval();
         session = lstm.newSession(streams);

@@ -20,7 +20,7 @@ class BenchCommandLinesTest {
         SideBySide bench = new SideBySide();
         new CommandLine(bench).parseArgs("--quick", "--configs", "a, c", "--json", "out.json", "--no-gemm");
         assertThat(bench.quick).isTrue();
-        assertThat(bench.configs).containsExactly(BenchConfig.byLetter("a"), BenchConfig.byLetter("c"));
+        assertThat(bench.configs).containsExactly(BenchConfig.byName("a"), BenchConfig.byName("c"));
         assertThat(bench.json).isEqualTo(Path.of("out.json"));
         assertThat(bench.noGemm).isTrue();
 
@@ -65,7 +65,7 @@ class BenchCommandLinesTest {
 
     @Test
     void jsonKeepsItsFieldsAndEscapesStrings() {
-        BenchConfig config = BenchConfig.byLetter("e");
+        BenchConfig config = BenchConfig.byName("e");
         SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 2.5, 3.58e-7, 0.906, 2.4e-7, 0.01);
         String json = SideBySide.json(List.of(row, row), 261.14, "2026-12-01T05:00Z", "JDK \"17\" \\ build",
                 "vector-512");
@@ -88,7 +88,7 @@ class BenchCommandLinesTest {
 
     @Test
     void aNonFiniteNumberIsNull() {
-        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("a"), 0.0, 3.0, 1.0, 0, 1, 0, 0);
+        SideBySide.Row row = new SideBySide.Row(BenchConfig.byName("a"), 0.0, 3.0, 1.0, 0, 1, 0, 0);
         JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
                 .get(0).getAsJsonObject();
         assertThat(o.get("ratio").isJsonNull()).isTrue();
@@ -96,7 +96,7 @@ class BenchCommandLinesTest {
 
     @Test
     void trainingHasNoOnnxRuntimeNumbers() {
-        SideBySide.Row row = new SideBySide.Row(BenchConfig.byLetter("f"), 2.0, 3.0, Double.NaN, 1e-7, 1, Double.NaN, 0);
+        SideBySide.Row row = new SideBySide.Row(BenchConfig.byName("f"), 2.0, 3.0, Double.NaN, 1e-7, 1, Double.NaN, 0);
         JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
                 .get(0).getAsJsonObject();
         assertThat(o.get("ort_ms").isJsonNull()).isTrue();
