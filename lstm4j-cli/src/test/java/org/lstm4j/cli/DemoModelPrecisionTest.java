@@ -42,9 +42,9 @@ class DemoModelPrecisionTest {
 
         // What the training run printed for this checkpoint (1.6660): the committed file is that model.
         assertThat(fp32Loss).isCloseTo(1.6660, org.assertj.core.data.Offset.offset(5e-5));
-        // Issue 18: bf16 within 0.01 nats/char, int8 within 0.03.
-        assertThat(Math.abs(bf16Loss - fp32Loss)).isLessThanOrEqualTo(0.01);
-        assertThat(Math.abs(int8Loss - fp32Loss)).isLessThanOrEqualTo(0.03);
+        // Issue 18 allows bf16 0.01 nats/char and int8 0.03; measured +0.00006 and -0.00016, pinned with margin.
+        assertThat(Math.abs(bf16Loss - fp32Loss)).isLessThanOrEqualTo(5e-4);
+        assertThat(Math.abs(int8Loss - fp32Loss)).isLessThanOrEqualTo(1e-3);
         // The reduced weights really are used: the losses move.
         assertThat(bf16Loss).isNotEqualTo(fp32Loss);
         assertThat(int8Loss).isNotEqualTo(fp32Loss);

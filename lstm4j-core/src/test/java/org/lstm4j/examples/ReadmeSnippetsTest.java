@@ -40,7 +40,7 @@ class ReadmeSnippetsTest {
         String quickStartFile = Files.readString(Path.of("..", "docs", "examples", "QuickStart.java"));
         assertThat(stripLines(quickStartFile)).contains(stripLines(quickStart(Path.of("src", "test", "java"))));
         assertThat(names).contains("quickstart", "packed", "serve", "train-model", "train-loop", "streaming", "onnx",
-                "onnx-reverse", "gru-rnn");
+                "onnx-reverse", "gru-rnn", "precision");
     }
 
     private static String quickStart(Path root) throws IOException {
