@@ -79,7 +79,8 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--weight-precision", paramLabel = "fp32|bf16|int8", defaultValue = "fp32",
             converter = PrecisionConverter.class,
             description = "how the recurrent weights are stored for inference: fp32 (default), bf16 or int8 (as"
-                    + " bin/lstm4j run); a key's state from another precision is not continued (see ModelRef)")
+                    + " bin/lstm4j run); the precision is part of the model, so a key's state from another"
+                    + " precision is never continued")
     Precision weightPrecision;
 
     @Option(names = {"-v", "--verbose"}, description = "Flink's log on the console instead of DIR/flink.log")
