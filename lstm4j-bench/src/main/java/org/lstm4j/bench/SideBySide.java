@@ -139,10 +139,13 @@ public final class SideBySide implements Callable<Integer> {
         String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
         MatrixKernels kernels = Kernels.matrix();
+        RunInfo run = new RunInfo(date, jdk, Measure.cpuModel(), kernels.name(),
+                System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "default"));
         System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, %d threads (-D%s)%n"
+                + "libtorch oneDNN ISA %s (%s)%n"
                 + "load     %s (1/5/15-min load average before; other processes skew every number below)%n",
-                date, jdk, Measure.cpuModel(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
-                loadAverage());
+                date, jdk, run.cpu(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
+                run.onednnIsa(), ONEDNN_ISA_VARIABLE, loadAverage());
 
         CpuShare peakCpu = new CpuShare();
         FmaPeak.Peak peak = FmaPeak.measurePeak(options.quick() ? 1 : 3);
@@ -170,7 +173,7 @@ public final class SideBySide implements Callable<Integer> {
         }
         System.out.printf("load     %s after%n", loadAverage());
         if (options.json().isPresent()) {
-            Files.writeString(options.json().get(), json(rows, peakAll, date, jdk, kernels.name()));
+            Files.writeString(options.json().get(), json(rows, peakAll, run));
             System.out.println("\nwrote " + options.json().get());
         }
         return 0;
@@ -377,7 +380,17 @@ public final class SideBySide implements Callable<Integer> {
      * The table as a JSON list, one object per config; numbers rounded to the digits they carry
      * (a non-finite one, e.g. a ratio over a zero time, is null).
      */
-    static String json(List<Row> rows, double peak, String date, String jdk, String kernels) {
+    /**
+     * libtorch's oneDNN reads this variable at start-up. Its AVX-512 LSTM primitive is wrong on
+     * some AMD EPYC CPUs (README, Parity), so a run records whether libtorch was capped.
+     */
+    static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
+
+    /** What a run's numbers depend on besides the configs: when, which JVM, CPU, kernels and libtorch ISA. */
+    record RunInfo(String date, String jdk, String cpu, String kernels, String onednnIsa) {
+    }
+
+    static String json(List<Row> rows, double peak, RunInfo run) {
         List<Map<String, Object>> objects = new ArrayList<>();
         for (Row r : rows) {
             BenchConfig c = r.config();
@@ -398,9 +411,11 @@ public final class SideBySide implements Callable<Integer> {
             o.put("max_abs_reference", Measure.significant(r.maxAbsReference(), 3));
             o.put("ort_max_abs_diff", Measure.significant(r.ortMaxAbsDiff(), 3));
             o.put("others_cpu_pct", Measure.significant(100 * r.othersCpu(), 3));
-            o.put("kernels", kernels);
-            o.put("jdk", jdk);
-            o.put("date", date);
+            o.put("kernels", run.kernels());
+            o.put("jdk", run.jdk());
+            o.put("cpu", run.cpu());
+            o.put("onednn_max_cpu_isa", run.onednnIsa());
+            o.put("date", run.date());
             objects.add(o);
         }
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(objects) + "\n";

@@ -15,6 +15,9 @@ import picocli.CommandLine;
 /** The harnesses' command lines (side by side, sweep, Flink) and the side-by-side JSON, without running a benchmark. */
 class BenchCommandLinesTest {
 
+    /** Run facts for JSON tests whose subject is a row's numbers. */
+    static final SideBySide.RunInfo RUN = new SideBySide.RunInfo("d", "j", "c", "k", "default");
+
     @Test
     void optionsAreParsed() {
         SideBySide bench = new SideBySide();
@@ -67,17 +70,20 @@ class BenchCommandLinesTest {
     void jsonKeepsItsFieldsAndEscapesStrings() {
         BenchConfig config = BenchConfig.byName("e");
         SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 2.5, 3.58e-7, 0.906, 2.4e-7, 0.01);
-        String json = SideBySide.json(List.of(row, row), 261.14, "2026-12-01T05:00Z", "JDK \"17\" \\ build",
-                "vector-512");
+        String json = SideBySide.json(List.of(row, row), 261.14, new SideBySide.RunInfo("2026-12-01T05:00Z",
+                "JDK \"17\" \\ build", "AMD EPYC", "vector-512", "AVX2"));
         JsonArray rows = JsonParser.parseString(json).getAsJsonArray();
         assertThat(rows).hasSize(2);
         JsonObject o = rows.get(0).getAsJsonObject();
         assertThat(o.keySet()).containsExactly("config", "shape", "lstm4j_ms", "libtorch_ms", "ratio", "ort_ms",
                 "ort_ratio", "target_ratio", "gflops", "peak_gflops", "peak_pct", "libtorch_gflops", "max_abs_diff",
-                "max_abs_reference", "ort_max_abs_diff", "others_cpu_pct", "kernels", "jdk", "date");
+                "max_abs_reference", "ort_max_abs_diff", "others_cpu_pct", "kernels", "jdk", "cpu", "onednn_max_cpu_isa",
+                "date");
         assertThat(o.get("ort_ms").getAsDouble()).isEqualTo(2.5);
         assertThat(o.get("ort_ratio").getAsDouble()).isEqualTo(1.25);
         assertThat(o.get("jdk").getAsString()).isEqualTo("JDK \"17\" \\ build");
+        assertThat(o.get("cpu").getAsString()).isEqualTo("AMD EPYC");
+        assertThat(o.get("onednn_max_cpu_isa").getAsString()).isEqualTo("AVX2");
         assertThat(o.get("shape").getAsString()).isEqualTo(config.shape());
         assertThat(json).contains("\"shape\": \"" + config.shape() + "\""); // readable: no \\u003d for =
         assertThat(o.get("ratio").getAsDouble()).isEqualTo(1.5);
@@ -89,7 +95,7 @@ class BenchCommandLinesTest {
     @Test
     void aNonFiniteNumberIsNull() {
         SideBySide.Row row = new SideBySide.Row(BenchConfig.byName("a"), 0.0, 3.0, 1.0, 0, 1, 0, 0);
-        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
+        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, RUN)).getAsJsonArray()
                 .get(0).getAsJsonObject();
         assertThat(o.get("ratio").isJsonNull()).isTrue();
     }
@@ -97,7 +103,7 @@ class BenchCommandLinesTest {
     @Test
     void trainingHasNoOnnxRuntimeNumbers() {
         SideBySide.Row row = new SideBySide.Row(BenchConfig.byName("f"), 2.0, 3.0, Double.NaN, 1e-7, 1, Double.NaN, 0);
-        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray()
+        JsonObject o = JsonParser.parseString(SideBySide.json(List.of(row), 100, RUN)).getAsJsonArray()
                 .get(0).getAsJsonObject();
         assertThat(o.get("ort_ms").isJsonNull()).isTrue();
         assertThat(o.get("ort_ratio").isJsonNull()).isTrue();

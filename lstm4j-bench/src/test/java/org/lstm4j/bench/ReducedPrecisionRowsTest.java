@@ -32,7 +32,7 @@ class ReducedPrecisionRowsTest {
         assertThat(bf16.shape()).isEqualTo(BenchConfig.byName("b").shape() + " bf16");
         assertThat(bf16.precision()).isEqualTo(Precision.BF16);
         SideBySide.Row row = new SideBySide.Row(bf16, 2.0, 6.0, 4.0, 1e-3, 1, 1e-3, 0);
-        assertThat(JsonParser.parseString(SideBySide.json(List.of(row), 100, "d", "j", "k")).getAsJsonArray().get(0)
+        assertThat(JsonParser.parseString(SideBySide.json(List.of(row), 100, BenchCommandLinesTest.RUN)).getAsJsonArray().get(0)
                 .getAsJsonObject().get("config").getAsString()).isEqualTo("b-bf16");
     }
 
