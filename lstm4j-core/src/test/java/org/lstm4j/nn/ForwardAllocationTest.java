@@ -20,7 +20,14 @@ class ForwardAllocationTest {
     private static final int WARM_UP = 300;
     private static final long WARM_UP_NANOS = 2_000_000_000L;
     private static final int MEASURED = 100;
-    private static final int WINDOWS = 5;
+    /**
+     * Windows at most: measuring stops at the first window within the bound. Until C2 has
+     * compiled the vector kernels every window allocates (the Vector API's boxes); on a busy
+     * machine that took more than 5 windows after the warm-up (4 of these tests failed so in a
+     * full mvn verify on 2026-12-02 with 168-2476 KB per call, and passed run alone).
+     * A real per-call allocation shows in every window, however many.
+     */
+    private static final int MAX_WINDOWS = 60;
     /**
      * Per call beyond the returned arrays: the result tensors and records, the per-step batch
      * sizes and row offsets (4 bytes per step each), the lambdas handed to the worker threads.
@@ -29,15 +36,15 @@ class ForwardAllocationTest {
     private static final long SLACK_BYTES_PER_CALL = 4096;
 
     /**
-     * Mean bytes allocated per warm call by this thread and every lstm4j worker: the least of a
-     * few windows of {@link #MEASURED} calls after the warm-up.
+     * Mean bytes allocated per warm call by this thread and every lstm4j worker: the least of
+     * windows of {@link #MEASURED} calls after the warm-up, until one is within {@code boundPerCall}.
      */
-    private static long bytesPerCall(Runnable call) {
+    private static long bytesPerCall(Runnable call, long boundPerCall) {
         long warmUntil = System.nanoTime() + WARM_UP_NANOS;
         for (int i = 0; i < WARM_UP || System.nanoTime() < warmUntil; i++) {
             call.run();
         }
-        return AllocatedBytes.fewestPerWindow(call, MEASURED, WINDOWS, -1) / MEASURED;
+        return AllocatedBytes.fewestPerWindow(call, MEASURED, MAX_WINDOWS, boundPerCall * MEASURED) / MEASURED;
     }
 
     /** Bytes of the float arrays behind the returned tensors, plus their array headers. */
@@ -51,7 +58,7 @@ class ForwardAllocationTest {
 
     private static void assertAllocatesOnlyItsResults(String what, Supplier<Tensor[]> call) {
         long returned = returnedBytes(call.get());
-        long perCall = bytesPerCall(call::get);
+        long perCall = bytesPerCall(call::get, returned + SLACK_BYTES_PER_CALL);
         System.out.printf("%s: %d bytes per call, %d of them returned%n", what, perCall, returned);
         assertThat(perCall).as(what + ": bytes per warm call beyond the %d returned", returned)
                 .isLessThanOrEqualTo(returned + SLACK_BYTES_PER_CALL);
