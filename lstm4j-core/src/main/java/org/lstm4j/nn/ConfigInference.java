@@ -200,7 +200,7 @@ final class ConfigInference {
             List<String> candidates = new ArrayList<>();
             for (Mode candidate : KINDS) {
                 if (wIh.size(0) > 0 && wIh.size(0) % candidate.gates() == 0) {
-                    candidates.add(article(candidate) + " with hidden_size=" + wIh.size(0) / candidate.gates());
+                    candidates.add(candidate.withArticle() + " with hidden_size=" + wIh.size(0) / candidate.gates());
                 }
             }
             throw new IllegalArgumentException("cannot tell whether this is an LSTM, a GRU or an RNN: "
@@ -230,7 +230,7 @@ final class ConfigInference {
         String anchor = ANCHOR + suffix;
         Tensor wIh = stateDict.get(anchor);
         if (wIh == null) {
-            throw new IllegalArgumentException("not " + article(kind) + " state dict: missing \"" + ANCHOR
+            throw new IllegalArgumentException("not " + kind.withArticle() + " state dict: missing \"" + ANCHOR
                     + "\"; keys are " + stateDict.keySet());
         }
         int gates = kind.gates();
@@ -288,17 +288,18 @@ final class ConfigInference {
 
     /** "a GRU, not an LSTM (weight_hh_l0 has shape [36, 12]: 3*hidden_size rows): use GRU.load". */
     private static String otherKind(Map<String, Tensor> own, Mode told, Mode wanted) {
-        String ih = ANCHOR + firstSuffix(own);
-        String hh = "weight_hh_l0" + firstSuffix(own);
-        String hr = "weight_hr_l0" + firstSuffix(own);
+        String suffix = firstSuffix(own);
+        String ih = ANCHOR + suffix;
+        String hh = "weight_hh_l0" + suffix;
+        String hr = "weight_hr_l0" + suffix;
         if (told == null) {
-            return "not " + (wanted == null ? "a recurrent module" : article(wanted)) + " that can be told apart ("
+            return "not " + (wanted == null ? "a recurrent module" : wanted.withArticle()) + " that can be told apart ("
                     + ih + " " + shape(own.get(ih)) + ", " + hh + " " + shape(own.get(hh)) + ")";
         }
         String evidence = own.containsKey(hr) ? "it has " + hr + ", an LSTM's projection"
                 : hh + " has shape " + own.get(hh).shapeString() + ": "
                 + (told.gates() == 1 ? "" : told.gates() + "*") + "hidden_size rows";
-        return article(told) + (wanted == null ? "" : ", not " + article(wanted)) + " (" + evidence + "): use "
+        return told.withArticle() + (wanted == null ? "" : ", not " + wanted.withArticle()) + " (" + evidence + "): use "
                 + told.moduleName() + ".load";
     }
 
@@ -308,11 +309,6 @@ final class ConfigInference {
 
     private static boolean sameFamily(Mode a, Mode b) {
         return a.moduleName().equals(b.moduleName());
-    }
-
-    /** "an LSTM", "a GRU", "an RNN". */
-    private static String article(Mode kind) {
-        return (kind == Mode.GRU ? "a " : "an ") + kind.moduleName();
     }
 
     private static String singular(Mode kind) {

@@ -103,6 +103,11 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
             return moduleName;
         }
 
+        /** The module's name with its article, as messages say it: "an LSTM", "a GRU", "an RNN". */
+        String withArticle() {
+            return (this == GRU ? "a " : "an ") + moduleName;
+        }
+
         /** True for LSTM, whose state is (h, c); the others carry h alone. */
         public boolean hasCellState() {
             return cell.hasCellState();
@@ -1138,12 +1143,10 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
      * every layer runs forward in time only.
      */
     String backwardInTime() {
-        String name = mode().moduleName();
-        String article = mode() == Mode.GRU ? "a " : "an ";
         return switch (config.direction()) {
             case FORWARD -> null;
-            case BIDIRECTIONAL -> "a bidirectional " + name;
-            case REVERSE -> article + name + " with direction REVERSE";
+            case BIDIRECTIONAL -> "a bidirectional " + mode().moduleName();
+            case REVERSE -> mode().withArticle() + " with direction REVERSE";
         };
     }
 
@@ -1195,7 +1198,7 @@ public abstract sealed class RNNBase extends Module permits LSTM, HiddenStateRNN
     /** Throws unless {@code state} is this mode's kind of state (LSTMState for an LSTM, else HiddenState). */
     void checkStateKind(RecurrentState state) {
         if ((state instanceof LSTMState) != cell.hasCellState()) {
-            String module = (mode() == Mode.GRU ? "a " : "an ") + mode().moduleName();
+            String module = mode().withArticle();
             throw new IllegalArgumentException(cell.hasCellState()
                     ? "Expected an LSTMState (h, c) for " + module + ", got a HiddenState (h only)"
                     : "Expected a HiddenState (h only) for " + module + ", got an LSTMState (h, c)");
