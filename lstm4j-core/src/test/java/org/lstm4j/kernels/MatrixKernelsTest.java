@@ -90,7 +90,7 @@ class MatrixKernelsTest {
         int checked = 0;
         for (Op op : Op.values()) {
             for (int m : new int[] {1, 2, 3, 5, 17}) {
-                for (int n : new int[] {1, 17, 64, 100}) {
+                for (int n : new int[] {1, 17, 64, 100, 300}) { // 300: more than four full panels at 512 bits
                     for (int k : new int[] {1, 130, 300}) {
                         for (boolean accumulate : new boolean[] {false, true}) {
                             checkFmaChain(vector, rowBlock, op, m, n, k, accumulate);

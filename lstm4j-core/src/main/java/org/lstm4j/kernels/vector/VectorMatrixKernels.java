@@ -24,7 +24,9 @@ import org.lstm4j.tensor.Precision;
  * loads of B and MR broadcasts of A for 4·MR FMAs. MR is chosen per machine ({@link #rowBlock}):
  * 4 rows (16 accumulators + 4 B vectors + 1 broadcast = 21 registers) where the JIT has 32
  * vector registers (AVX-512, AArch64), 2 rows (8 + 4 + 2 = 14) where it has 16 (AVX2), since a
- * block that does not fit its registers spills on every step. Panel products, the forward's
+ * block that does not fit its registers spills on every step. One row of A against panels (a
+ * batch-1 step) runs four panels at a time instead ({@link #gemvKernel4}: 16 chains in flight
+ * rather than 4). Panel products, the forward's
  * products, run kernels whose steps are the constant NR floats apart and whose rows of A are
  * contiguous ({@link #panelKernel4}, {@link #panelKernel2}, {@link #panelKernel1}): C2 then
  * keeps fewer integer registers live in the loop. Measured on one core of a Xeon (family 6
@@ -64,6 +66,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * nothing.
      */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    /** Panels per call of the one-row kernel {@link #gemvKernel4}. */
+    private static final int GEMV_PANELS = 4;
+    /** Per thread: where in C the 4 groups of each of {@link #GEMV_PANELS} panels go; reused (a step allocates nothing). */
+    private static final ThreadLocal<int[]> GEMV_COLUMNS = ThreadLocal.withInitial(() -> new int[4 * GEMV_PANELS]);
 
     /** Rows of A per panel micro-kernel call: 4 or 2. */
     private final int rowBlock;
@@ -267,6 +273,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
         // Steps of B NR floats apart and rows of A contiguous: the panel kernels, rowBlock rows each.
         boolean panelSteps = aCol == 1 && bStep == NR;
+        if (m == 1 && panelSteps) {
+            // The panels it leaves (under four, or a partial last one) go on below; their columns are disjoint.
+            panelFrom = gemvPanels(k, a, aOff, b, bOff, bPanel, panelFrom, panelTo, gates, gateRows, colOffset, c, cOff);
+        }
         int block = panelSteps ? rowBlock : MR;
         float[] tile = null; // (MR, NR) for panels with fewer live columns than NR
         for (int pc = 0; pc < k; pc += KC) {
@@ -429,9 +439,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * One row of C, four vectors wide (the GEMV of a batch-1 step): four FMA chains, the same
-     * arithmetic per element as {@link #kernel4}. The GEMV is bound by streaming B, not by FMA
-     * latency, so splitting the chains would buy little and change the bits.
+     * One row of C, four vectors wide: four FMA chains, the same arithmetic per element as
+     * {@link #kernel4}. A one-row panel product runs {@link #gemvKernel4} over four panels at a
+     * time and this only on the panels left over.
      */
     private static void kernel1(int kc, float[] a, int a0, int aCol, float[] b, int b0, int bStep,
                                 float[] c, int c0, int g1, int g2, int g3) {
@@ -586,6 +596,97 @@ public final class VectorMatrixKernels implements MatrixKernels {
         c1v.intoArray(c, c0 + g1);
         c2v.intoArray(c, c0 + g2);
         c3v.intoArray(c, c0 + g3);
+    }
+
+    /**
+     * C(1, ·) += a·B over the longest run of whole groups of {@link #GEMV_PANELS} full panels from
+     * {@code panelFrom} ({@link #gemvKernel4}, all k at once: for one row k-blocks buy no reuse);
+     * returns the first panel it did not compute.
+     */
+    private static int gemvPanels(int k, float[] a, int aOff, float[] b, int bOff, int bPanel, int panelFrom,
+                                  int panelTo, int gates, int gateRows, int colOffset, float[] c, int cOff) {
+        int q = panelFrom;
+        int[] columns = null;
+        for (; q + GEMV_PANELS <= panelTo && PanelMatrix.groupCount(gates, gateRows, V, q + GEMV_PANELS - 1, 3) == V;
+             q += GEMV_PANELS) {
+            if (columns == null) {
+                columns = GEMV_COLUMNS.get();
+            }
+            for (int g = 0; g < columns.length; g++) {
+                columns[g] = cOff + colOffset + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
+            }
+            gemvKernel4(k, a, aOff, b, bOff + q * bPanel, bPanel, c, columns);
+        }
+        return q;
+    }
+
+    /**
+     * One row of C over four consecutive full panels (b0, b0 + bPanel, ...), steps NR floats
+     * apart: 16 accumulators, each the same in-order chain as {@link #panelKernel1}'s. One panel
+     * at a time keeps only 4 chains in flight, so a batch-1 step waits on FMA latency; measured on
+     * one core of an AMD EPYC (AVX-512, 2026-12-02), C(1, 512) += a·W(512, 256)ᵀ with W in L2 (a
+     * core's half of a 256-unit LSTM's W_hh): 47 GFLOP/s one panel at a time, 87 four at a time;
+     * with a 1 MiB W (more than that core's L2) 44 and 54. Called from {@link #gemvPanels}, not
+     * inlined into {@link #gemm}: there it made C2 give up inlining vector operations (boxed
+     * vectors, kilobytes per streaming step). Vector v of panel j goes to c[columns[4j + v]].
+     */
+    private static void gemvKernel4(int kc, float[] a, int a0, float[] b, int b0, int bPanel,
+                                    float[] c, int[] columns) {
+        int b1 = b0 + bPanel;
+        int b2 = b1 + bPanel;
+        int b3 = b2 + bPanel;
+        FloatVector c00 = FloatVector.fromArray(F, c, columns[0]);
+        FloatVector c01 = FloatVector.fromArray(F, c, columns[1]);
+        FloatVector c02 = FloatVector.fromArray(F, c, columns[2]);
+        FloatVector c03 = FloatVector.fromArray(F, c, columns[3]);
+        FloatVector c10 = FloatVector.fromArray(F, c, columns[4]);
+        FloatVector c11 = FloatVector.fromArray(F, c, columns[5]);
+        FloatVector c12 = FloatVector.fromArray(F, c, columns[6]);
+        FloatVector c13 = FloatVector.fromArray(F, c, columns[7]);
+        FloatVector c20 = FloatVector.fromArray(F, c, columns[8]);
+        FloatVector c21 = FloatVector.fromArray(F, c, columns[9]);
+        FloatVector c22 = FloatVector.fromArray(F, c, columns[10]);
+        FloatVector c23 = FloatVector.fromArray(F, c, columns[11]);
+        FloatVector c30 = FloatVector.fromArray(F, c, columns[12]);
+        FloatVector c31 = FloatVector.fromArray(F, c, columns[13]);
+        FloatVector c32 = FloatVector.fromArray(F, c, columns[14]);
+        FloatVector c33 = FloatVector.fromArray(F, c, columns[15]);
+        for (int p = 0; p < kc; p++) {
+            int o = p * NR;
+            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
+            c00 = FloatVector.fromArray(F, b, b0 + o).fma(x, c00);
+            c01 = FloatVector.fromArray(F, b, b0 + o + V).fma(x, c01);
+            c02 = FloatVector.fromArray(F, b, b0 + o + 2 * V).fma(x, c02);
+            c03 = FloatVector.fromArray(F, b, b0 + o + 3 * V).fma(x, c03);
+            c10 = FloatVector.fromArray(F, b, b1 + o).fma(x, c10);
+            c11 = FloatVector.fromArray(F, b, b1 + o + V).fma(x, c11);
+            c12 = FloatVector.fromArray(F, b, b1 + o + 2 * V).fma(x, c12);
+            c13 = FloatVector.fromArray(F, b, b1 + o + 3 * V).fma(x, c13);
+            c20 = FloatVector.fromArray(F, b, b2 + o).fma(x, c20);
+            c21 = FloatVector.fromArray(F, b, b2 + o + V).fma(x, c21);
+            c22 = FloatVector.fromArray(F, b, b2 + o + 2 * V).fma(x, c22);
+            c23 = FloatVector.fromArray(F, b, b2 + o + 3 * V).fma(x, c23);
+            c30 = FloatVector.fromArray(F, b, b3 + o).fma(x, c30);
+            c31 = FloatVector.fromArray(F, b, b3 + o + V).fma(x, c31);
+            c32 = FloatVector.fromArray(F, b, b3 + o + 2 * V).fma(x, c32);
+            c33 = FloatVector.fromArray(F, b, b3 + o + 3 * V).fma(x, c33);
+        }
+        c00.intoArray(c, columns[0]);
+        c01.intoArray(c, columns[1]);
+        c02.intoArray(c, columns[2]);
+        c03.intoArray(c, columns[3]);
+        c10.intoArray(c, columns[4]);
+        c11.intoArray(c, columns[5]);
+        c12.intoArray(c, columns[6]);
+        c13.intoArray(c, columns[7]);
+        c20.intoArray(c, columns[8]);
+        c21.intoArray(c, columns[9]);
+        c22.intoArray(c, columns[10]);
+        c23.intoArray(c, columns[11]);
+        c30.intoArray(c, columns[12]);
+        c31.intoArray(c, columns[13]);
+        c32.intoArray(c, columns[14]);
+        c33.intoArray(c, columns[15]);
     }
 
     /**
