@@ -128,8 +128,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return;
         }
         int k = w.cols();
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, 0, w.panels(), w.gates(), w.gateRows(), 0,
-                c, cOff, ldc, accumulate);
+        int from = 0;
+        if (m == 1) {
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cOff, cOff + w.rows(), 0f);
+            }
+            from = gemvPanels(k, a, aOff, w, 0, w.panels(), c, cOff);
+        }
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, w.panels(), w.gates(), w.gateRows(), 0,
+                c, cOff, ldc, accumulate || m == 1);
     }
 
     @Override
@@ -144,7 +151,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return;
         }
         int k = w.cols();
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, fromPanel, toPanel, w.gates(), w.gateRows(), 0,
+        int from = m == 1 ? gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff) : fromPanel;
+        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, toPanel, w.gates(), w.gateRows(), 0,
                 c, cOff, ldc, true);
     }
 
@@ -273,10 +281,6 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
         // Steps of B NR floats apart and rows of A contiguous: the panel kernels, rowBlock rows each.
         boolean panelSteps = aCol == 1 && bStep == NR;
-        if (m == 1 && panelSteps) {
-            // The panels it leaves (under four, or a partial last one) go on below; their columns are disjoint.
-            panelFrom = gemvPanels(k, a, aOff, b, bOff, bPanel, panelFrom, panelTo, gates, gateRows, colOffset, c, cOff);
-        }
         int block = panelSteps ? rowBlock : MR;
         float[] tile = null; // (MR, NR) for panels with fewer live columns than NR
         for (int pc = 0; pc < k; pc += KC) {
@@ -599,23 +603,25 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * C(1, ·) += a·B over the longest run of whole groups of {@link #GEMV_PANELS} full panels from
-     * {@code panelFrom} ({@link #gemvKernel4}, all k at once: for one row k-blocks buy no reuse);
-     * returns the first panel it did not compute.
+     * C(1, ·) += a·Wᵀ over the longest run of whole groups of {@link #GEMV_PANELS} full panels of
+     * W from {@code panelFrom} ({@link #gemvKernel4}, all k at once: one row gains nothing from
+     * k-blocks); returns the first panel it did not compute, where {@link #gemm} takes over (the
+     * columns are disjoint). Called before gemm rather than from inside it: with it inside,
+     * ForwardAllocationTest failed in full test runs (megabytes per call, vectors boxed), as gemm
+     * was compiled differently.
      */
-    private static int gemvPanels(int k, float[] a, int aOff, float[] b, int bOff, int bPanel, int panelFrom,
-                                  int panelTo, int gates, int gateRows, int colOffset, float[] c, int cOff) {
+    private static int gemvPanels(int k, float[] a, int aOff, PanelMatrix w, int panelFrom, int panelTo,
+                                  float[] c, int cOff) {
+        int gates = w.gates();
+        int gateRows = w.gateRows();
         int q = panelFrom;
-        int[] columns = null;
         for (; q + GEMV_PANELS <= panelTo && PanelMatrix.groupCount(gates, gateRows, V, q + GEMV_PANELS - 1, 3) == V;
              q += GEMV_PANELS) {
-            if (columns == null) {
-                columns = GEMV_COLUMNS.get();
-            }
+            int[] columns = GEMV_COLUMNS.get();
             for (int g = 0; g < columns.length; g++) {
-                columns[g] = cOff + colOffset + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
+                columns[g] = cOff + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
             }
-            gemvKernel4(k, a, aOff, b, bOff + q * bPanel, bPanel, c, columns);
+            gemvKernel4(k, a, aOff, w.data(), q * NR * k, NR * k, c, columns);
         }
         return q;
     }
@@ -626,9 +632,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * at a time keeps only 4 chains in flight, so a batch-1 step waits on FMA latency; measured on
      * one core of an AMD EPYC (AVX-512, 2026-12-02), C(1, 512) += a·W(512, 256)ᵀ with W in L2 (a
      * core's half of a 256-unit LSTM's W_hh): 47 GFLOP/s one panel at a time, 87 four at a time;
-     * with a 1 MiB W (more than that core's L2) 44 and 54. Called from {@link #gemvPanels}, not
-     * inlined into {@link #gemm}: there it made C2 give up inlining vector operations (boxed
-     * vectors, kilobytes per streaming step). Vector v of panel j goes to c[columns[4j + v]].
+     * with a 1 MiB W (more than that core's L2) 44 and 54. Vector v of panel j goes to
+     * c[columns[4j + v]].
      */
     private static void gemvKernel4(int kc, float[] a, int a0, float[] b, int b0, int bPanel,
                                     float[] c, int[] columns) {
