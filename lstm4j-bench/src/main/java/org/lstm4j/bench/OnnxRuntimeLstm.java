@@ -31,7 +31,11 @@ final class OnnxRuntimeLstm implements AutoCloseable {
     private final OrtSession session;
     private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
 
-    OnnxRuntimeLstm(LSTM lstm, Tensor x, Tensor h0, Tensor c0) throws IOException, OrtException {
+    /**
+     * @param spin whether intra-op threads keep spinning after a call (ONNX Runtime's default) or
+     *             stop at its end ({@code session.force_spinning_stop=1})
+     */
+    OnnxRuntimeLstm(LSTM lstm, Tensor x, Tensor h0, Tensor c0, boolean spin) throws IOException, OrtException {
         this.file = Files.createTempFile("lstm4j-bench", ".onnx");
         lstm.toOnnx(file, Onnx.ExportOptions.opset(Onnx.DEFAULT_OPSET).withInitialState(true));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -39,6 +43,7 @@ final class OnnxRuntimeLstm implements AutoCloseable {
             options.setIntraOpNumThreads(INTRA_OP_THREADS);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.addConfigEntry("session.force_spinning_stop", spin ? "0" : "1");
             this.session = env.createSession(file.toString(), options);
         }
         inputs.put("input", tensor(env, x));

@@ -28,7 +28,9 @@ import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * lstm4j, libtorch and ONNX Runtime side by side in one JVM: same shapes, same weights (ONNX
@@ -69,8 +71,17 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = "--no-gemm", description = "skip the GEMM micro-kernel table")
     boolean noGemm;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quiet-peers", description = "libtorch's and ONNX Runtime's threads stop spinning soon after"
+            + " their own calls (GOMP_SPINCOUNT, which bin/lstm4j-bench sets to 10000 for this option unless set;"
+            + " ONNX Runtime's session.force_spinning_stop=1), so they do not take lstm4j's cores while lstm4j runs;"
+            + " slows some of their own calls")
+    boolean quietPeers;
+
     /** What to run. */
-    record Options(boolean quick, Optional<Path> json, List<BenchConfig> configs, boolean gemm) {
+    record Options(boolean quick, Optional<Path> json, List<BenchConfig> configs, boolean gemm, boolean quietPeers) {
 
         double warmupSeconds() {
             return quick ? 1.5 : 5;
@@ -132,7 +143,14 @@ public final class SideBySide implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Options options = new Options(quick, Optional.ofNullable(json), configs == null ? BenchConfig.ALL : configs, !noGemm);
+        Options options = new Options(quick, Optional.ofNullable(json), configs == null ? BenchConfig.ALL : configs, !noGemm,
+                quietPeers);
+        String gompSpinCount = System.getenv(GOMP_SPINCOUNT_VARIABLE);
+        if (quietPeers && gompSpinCount == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--quiet-peers expected "
+                    + GOMP_SPINCOUNT_VARIABLE + " in the environment (libgomp reads it when libtorch loads;"
+                    + " bin/lstm4j-bench sets it), got none");
+        }
         Measure.libtorchDefaults();
 
         int cores = Runtime.getRuntime().availableProcessors();
@@ -140,12 +158,18 @@ public final class SideBySide implements Callable<Integer> {
         String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
         MatrixKernels kernels = Kernels.matrix();
         RunInfo run = new RunInfo(date, jdk, Measure.cpuModel(), kernels.name(),
-                System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "default"));
+                System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "default"), !quietPeers);
         System.out.printf("date     %s%njdk      %s%ncpu      %s (%d cores)%nlstm4j   %s kernels, %d threads (-D%s)%n"
                 + "libtorch oneDNN ISA %s (%s)%n"
+                + "peers    %s%n"
                 + "load     %s (1/5/15-min load average before; other processes skew every number below)%n",
                 date, jdk, run.cpu(), cores, kernels.name(), Parallel.threads(), Parallel.THREADS_PROPERTY,
-                run.onednnIsa(), ONEDNN_ISA_VARIABLE, loadAverage());
+                run.onednnIsa(), ONEDNN_ISA_VARIABLE, quietPeers
+                        ? "libtorch's and ONNX Runtime's threads stop spinning after their calls (--quiet-peers: "
+                                + GOMP_SPINCOUNT_VARIABLE + "=" + gompSpinCount + ", session.force_spinning_stop=1)"
+                        : "libtorch's and ONNX Runtime's threads spin after their calls, their defaults (--quiet-peers"
+                                + " to stop it)",
+                loadAverage());
 
         CpuShare peakCpu = new CpuShare();
         FmaPeak.Peak peak = FmaPeak.measurePeak(options.quick() ? 1 : 3);
@@ -222,7 +246,8 @@ public final class SideBySide implements Callable<Integer> {
         RNNBase timed = w.timed(config);
         LSTM lstm = module instanceof LSTM l ? l : null;
         try (LibTorchRecurrent torch = new LibTorchRecurrent(config, module, w.x(), w.h0(), w.c0());
-             OnnxRuntimeLstm ort = config.training() || lstm == null ? null : new OnnxRuntimeLstm(lstm, w.x(), w.h0(), w.c0())) {
+             OnnxRuntimeLstm ort = config.training() || lstm == null ? null : new OnnxRuntimeLstm(lstm, w.x(), w.h0(), w.c0(),
+                     !options.quietPeers())) {
             Runnable libtorch = torch::run;
             Runnable ours = lstm4jWorkload(config, timed, w.x(), w.h0(), w.c0());
             List<float[]> mine = new ArrayList<>();
@@ -385,9 +410,19 @@ public final class SideBySide implements Callable<Integer> {
      * some AMD EPYC CPUs (README, Parity), so a run records whether libtorch was capped.
      */
     static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
+    /**
+     * libgomp (libtorch's OpenMP) reads this at start-up: how long an idle thread spins before it
+     * sleeps. OMP_WAIT_POLICY=PASSIVE (no spinning at all) was tried for --quiet-peers and made
+     * libtorch's calls 2-7x slower (README, Speed).
+     */
+    static final String GOMP_SPINCOUNT_VARIABLE = "GOMP_SPINCOUNT";
 
-    /** What a run's numbers depend on besides the configs: when, which JVM, CPU, kernels and libtorch ISA. */
-    record RunInfo(String date, String jdk, String cpu, String kernels, String onednnIsa) {
+    /**
+     * What a run's numbers depend on besides the configs: when, which JVM, CPU, kernels, libtorch
+     * ISA, and whether libtorch's and ONNX Runtime's idle threads spin on the cores lstm4j shares
+     * with them (README, Speed: batch 1's slow mode).
+     */
+    record RunInfo(String date, String jdk, String cpu, String kernels, String onednnIsa, boolean peersSpin) {
     }
 
     static String json(List<Row> rows, double peak, RunInfo run) {
@@ -415,6 +450,7 @@ public final class SideBySide implements Callable<Integer> {
             o.put("jdk", run.jdk());
             o.put("cpu", run.cpu());
             o.put("onednn_max_cpu_isa", run.onednnIsa());
+            o.put("peers_spin", run.peersSpin());
             o.put("date", run.date());
             objects.add(o);
         }

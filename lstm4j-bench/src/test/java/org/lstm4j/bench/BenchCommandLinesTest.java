@@ -1,6 +1,7 @@
 package org.lstm4j.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -16,7 +17,7 @@ import picocli.CommandLine;
 class BenchCommandLinesTest {
 
     /** Run facts for JSON tests whose subject is a row's numbers. */
-    static final SideBySide.RunInfo RUN = new SideBySide.RunInfo("d", "j", "c", "k", "default");
+    static final SideBySide.RunInfo RUN = new SideBySide.RunInfo("d", "j", "c", "k", "default", true);
 
     @Test
     void optionsAreParsed() {
@@ -67,23 +68,34 @@ class BenchCommandLinesTest {
     }
 
     @Test
+    void quietPeersWithoutAnOpenMpSpinCountIsAUsageError() {
+        assumeThat(System.getenv("GOMP_SPINCOUNT")).as("this JVM's GOMP_SPINCOUNT").isNull();
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new SideBySide()).setErr(new PrintWriter(err)).execute("--quiet-peers");
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).contains("--quiet-peers expected GOMP_SPINCOUNT in the environment")
+                .contains("got none");
+    }
+
+    @Test
     void jsonKeepsItsFieldsAndEscapesStrings() {
         BenchConfig config = BenchConfig.byName("e");
         SideBySide.Row row = new SideBySide.Row(config, 2.0, 3.0, 2.5, 3.58e-7, 0.906, 2.4e-7, 0.01);
         String json = SideBySide.json(List.of(row, row), 261.14, new SideBySide.RunInfo("2026-12-01T05:00Z",
-                "JDK \"17\" \\ build", "AMD EPYC", "vector-512", "AVX2"));
+                "JDK \"17\" \\ build", "AMD EPYC", "vector-512", "AVX2", false));
         JsonArray rows = JsonParser.parseString(json).getAsJsonArray();
         assertThat(rows).hasSize(2);
         JsonObject o = rows.get(0).getAsJsonObject();
         assertThat(o.keySet()).containsExactly("config", "shape", "lstm4j_ms", "libtorch_ms", "ratio", "ort_ms",
                 "ort_ratio", "target_ratio", "gflops", "peak_gflops", "peak_pct", "libtorch_gflops", "max_abs_diff",
                 "max_abs_reference", "ort_max_abs_diff", "others_cpu_pct", "kernels", "jdk", "cpu", "onednn_max_cpu_isa",
-                "date");
+                "peers_spin", "date");
         assertThat(o.get("ort_ms").getAsDouble()).isEqualTo(2.5);
         assertThat(o.get("ort_ratio").getAsDouble()).isEqualTo(1.25);
         assertThat(o.get("jdk").getAsString()).isEqualTo("JDK \"17\" \\ build");
         assertThat(o.get("cpu").getAsString()).isEqualTo("AMD EPYC");
         assertThat(o.get("onednn_max_cpu_isa").getAsString()).isEqualTo("AVX2");
+        assertThat(o.get("peers_spin").getAsBoolean()).isFalse();
         assertThat(o.get("shape").getAsString()).isEqualTo(config.shape());
         assertThat(json).contains("\"shape\": \"" + config.shape() + "\""); // readable: no \\u003d for =
         assertThat(o.get("ratio").getAsDouble()).isEqualTo(1.5);
