@@ -2,7 +2,6 @@ package org.lstm4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.lstm4j.kernels.Activations;
@@ -173,7 +172,10 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
      *
      * <p>σ(x) = 1 / (1 + e^−x); tanh(x) = sign(x)·(1 − 2 / (1 + e^{2|x|})) for |x| ≥ 0.625, the
      * Cephes odd polynomial below that, and x itself below 2⁻¹² (tanh(x) rounds to x there; this
-     * also keeps the sign of −0). One exp serves both (see the class documentation for exp).
+     * also keeps the sign of −0). One exp serves both (see the class documentation for exp); σ
+     * stops after it. Computing both for every section and blending (as before 2026-12-02) cost σ's
+     * sections the tanh terms too: lstm4j alone, three alternating JVM runs, config (e) 3.3–3.6 →
+     * 2.9–3.3 ms, (c) 21.7–29.3 → 18.9–24.0 ms (the activations were 11–15% of their samples).
      *
      * <p>The whole vector computation sits in this loop on purpose: a FloatVector passed to or
      * returned from a method C2 does not inline is boxed on every call, and C2 refuses to inline
@@ -181,14 +183,13 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
      * depending on call order (about 1 MB allocated per 64-stream step).
      */
     private static void activate(float[] src, int srcOff, float[] dst, int dstOff, int len, boolean tanh) {
-        VectorMask<Float> tanhLanes = F.maskAll(tanh);
         FloatVector one = FloatVector.broadcast(F, 1f);
         int bound = F.loopBound(len);
         for (int i = 0; i < bound; i += V) {
             FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
             FloatVector ax = x.abs();
-            // e^e for e = −x (sigmoid lanes) or 2|x| (tanh lanes)
-            FloatVector e = x.neg().blend(ax.add(ax), tanhLanes).max(EXP_LO).min(EXP_HI);
+            // e^e for e = −x (σ) or 2|x| (tanh)
+            FloatVector e = (tanh ? ax.add(ax) : x.neg()).max(EXP_LO).min(EXP_HI);
             FloatVector t = e.fma(LOG2E, ROUNDER);
             FloatVector n = t.sub(ROUNDER);
             FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), e);
@@ -203,6 +204,10 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
             IntVector twoToN = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
             FloatVector exp = er.mul(twoToN.reinterpretAsFloats());
             FloatVector q = one.div(exp.add(1f));
+            if (!tanh) { // σ needs q only: the tanh terms below cost as much again
+                q.intoArray(dst, dstOff + i);
+                continue;
+            }
             FloatVector large = one.sub(q.add(q));
             large = large.blend(large.neg(), x.lt(0f));
             FloatVector z = x.mul(x);
@@ -211,8 +216,7 @@ public final class VectorPointwiseKernels implements PointwiseKernels {
             poly = poly.fma(z, FloatVector.broadcast(F, 1.33314422036e-1f));
             poly = poly.fma(z, FloatVector.broadcast(F, -3.33332819422e-1f));
             FloatVector small = poly.mul(z).fma(x, x);
-            FloatVector tanhX = large.blend(small, ax.lt(TANH_SMALL)).blend(x, ax.lt(TANH_IS_X));
-            q.blend(tanhX, tanhLanes).intoArray(dst, dstOff + i);
+            large.blend(small, ax.lt(TANH_SMALL)).blend(x, ax.lt(TANH_IS_X)).intoArray(dst, dstOff + i);
         }
         for (int i = bound; i < len; i++) {
             float x = src[srcOff + i];
