@@ -631,8 +631,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * apart: 16 accumulators, each the same in-order chain as {@link #panelKernel1}'s. One panel
      * at a time keeps only 4 chains in flight, so a batch-1 step waits on FMA latency; measured on
      * one core of an AMD EPYC (AVX-512, 2026-12-02), C(1, 512) += a·W(512, 256)ᵀ with W in L2 (a
-     * core's half of a 256-unit LSTM's W_hh): 47 GFLOP/s one panel at a time, 87 four at a time;
-     * with a 1 MiB W (more than that core's L2) 44 and 54. Vector v of panel j goes to
+     * core's half of a 256-unit LSTM's W_hh): 47 GFLOP/s one panel at a time, 87 four at a time in
+     * k-blocks of 128, 103 over all k; with a 1 MiB W (more than that core's L2) 44 and 54–64. Vector
+     * v of panel j goes to
      * c[columns[4j + v]].
      */
     private static void gemvKernel4(int kc, float[] a, int a0, float[] b, int b0, int bPanel,
