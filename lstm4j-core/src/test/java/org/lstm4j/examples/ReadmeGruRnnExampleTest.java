@@ -1,9 +1,9 @@
 package org.lstm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.lstm4j.io.StateDictFile;
@@ -18,16 +18,12 @@ import org.lstm4j.tensor.Tensor;
 /** README's GRU / RNN example on state dicts saved by PyTorch 1.13.1 (tools/fixtures/make_gru_rnn_fixtures.py). */
 class ReadmeGruRnnExampleTest {
 
-    private Path resource(String path) throws URISyntaxException {
-        return Path.of(getClass().getResource(path).toURI());
-    }
-
     @Test
-    void runsRealGruAndRnnFiles() throws IOException, URISyntaxException {
-        Path gruFile = resource("/io/gru_rnn/gru.pt");
-        Path rnnFile = resource("/io/gru_rnn/rnn_relu.pt");
-        Path unknownFile = resource("/io/gru_rnn/model_gru.pt");
-        StateDictFile expected = StateDicts.read(resource("/io/gru_rnn/gru.pt.expected.npz"));
+    void runsRealGruAndRnnFiles() throws IOException {
+        Path gruFile = resource("gru_rnn/gru.pt");
+        Path rnnFile = resource("gru_rnn/rnn_relu.pt");
+        Path unknownFile = resource("gru_rnn/model_gru.pt");
+        StateDictFile expected = StateDicts.read(resource("gru_rnn/gru.pt.expected.npz"));
         Tensor x = expected.tensor("input");
         Tensor h0 = expected.tensor("h0");
 

@@ -1,9 +1,9 @@
 package org.lstm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.lstm4j.io.StateDictFile;
@@ -18,15 +18,11 @@ import org.lstm4j.tensor.Tensor;
  */
 class ReadmePrecisionExampleTest {
 
-    private Path resource(String path) throws URISyntaxException {
-        return Path.of(getClass().getResource(path).toURI());
-    }
-
     @Test
-    void int8WeightsOfARealCheckpoint() throws IOException, URISyntaxException {
-        Path modelFile = resource("/io/checkpoints/wind_lstm_3layer.pt");
-        StateDictFile given = StateDicts.read(resource("/io/outputs/wind_lstm_3layer.pt.lstm.npz"));
-        StateDictFile pytorch = StateDicts.read(resource("/io/precision/wind_lstm_3layer.pt.lstm.npz"));
+    void int8WeightsOfARealCheckpoint() throws IOException {
+        Path modelFile = resource("checkpoints/wind_lstm_3layer.pt");
+        StateDictFile given = StateDicts.read(resource("outputs/wind_lstm_3layer.pt.lstm.npz"));
+        StateDictFile pytorch = StateDicts.read(resource("precision/wind_lstm_3layer.pt.lstm.npz"));
         Tensor x = given.tensor("input");
         Tensor h0 = given.tensor("h0");
         Tensor c0 = given.tensor("c0");

@@ -11,16 +11,20 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.lstm4j.tensor.Tensor;
 
-/** Fixture paths under src/test/resources/io (written by tools/fixtures/make_io_fixtures.py) and comparisons. */
-final class IoFixtures {
+/**
+ * Fixture paths under src/test/resources/io (written by the scripts in tools/fixtures) and comparisons;
+ * {@link #resource} is the one way every test module package finds those files.
+ */
+public final class IoFixtures {
     private IoFixtures() {
     }
 
-    static Path resource(String relative) {
+    /** src/test/resources/io/{@code relative} as a path; a missing file says so, naming the fixture scripts. */
+    public static Path resource(String relative) {
         URL url = IoFixtures.class.getResource("/io/" + relative);
         if (url == null) {
             throw new IllegalStateException("missing test resource io/" + relative
-                    + " (regenerate with /usr/bin/python3 tools/fixtures/make_io_fixtures.py)");
+                    + " (regenerate with the scripts in tools/fixtures, /usr/bin/python3)");
         }
         try {
             return Path.of(url.toURI());

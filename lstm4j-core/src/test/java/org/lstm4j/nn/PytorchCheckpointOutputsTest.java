@@ -1,9 +1,9 @@
 package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,17 +29,9 @@ import org.lstm4j.tensor.Tensor;
  */
 class PytorchCheckpointOutputsTest {
 
-    private static Path resource(String path) {
-        try {
-            return Path.of(PytorchCheckpointOutputsTest.class.getResource(path).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> everyLstmOfEveryCheckpointMatchesPytorch() throws IOException {
-        Path outputs = resource("/io/outputs");
+        Path outputs = resource("outputs");
         List<Path> cases;
         try (Stream<Path> files = Files.list(outputs)) {
             cases = files.filter(p -> p.toString().endsWith(".npz")).sorted().toList();
@@ -51,7 +43,7 @@ class PytorchCheckpointOutputsTest {
             String stem = name.substring(0, name.length() - ".npz".length());
             String checkpoint = stem.substring(0, stem.lastIndexOf('.'));
             String prefix = stem.substring(stem.lastIndexOf('.') + 1) + ".";
-            LSTM lstm = LSTM.load(resource("/io/checkpoints/" + checkpoint), prefix).withBatchFirst(true);
+            LSTM lstm = LSTM.load(resource("checkpoints/" + checkpoint), prefix).withBatchFirst(true);
             assertRunsAsInPyTorch(lstm, StateDicts.read(expectedFile), name);
         }));
     }
@@ -70,10 +62,10 @@ class PytorchCheckpointOutputsTest {
         "checkpoint_whole_model.pt, true, 'LSTM(3, 5, num_layers=2)'",
         "lightning_style.ckpt, true, 'LSTM(3, 5, num_layers=2)'"})
     void theLstmInsideEveryModelFileRunsAsInPyTorch(String file, boolean batchFirst, String config) throws IOException {
-        LSTM loaded = LSTM.load(resource("/io/models/" + file));
+        LSTM loaded = LSTM.load(resource("models/" + file));
         assertThat(loaded).hasToString(config);
         assertRunsAsInPyTorch(loaded.withBatchFirst(batchFirst),
-                StateDicts.read(resource("/io/models/" + file + ".expected.npz")), file);
+                StateDicts.read(resource("models/" + file + ".expected.npz")), file);
     }
 
     /** Runs {@code lstm} in eval mode on the expected file's input, h0 and c0 and compares with its output, h_n, c_n. */

@@ -2,9 +2,9 @@ package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,14 +23,6 @@ import org.lstm4j.tensor.Tensor;
  */
 class PytorchGRUAndRNNFileOutputsTest {
 
-    private static Path resource(String path) {
-        try {
-            return Path.of(PytorchGRUAndRNNFileOutputsTest.class.getResource(path).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({
         "gru.pt, false, tanh, 'GRU(5, 8, num_layers=2, bidirectional=True)'",
@@ -40,7 +32,7 @@ class PytorchGRUAndRNNFileOutputsTest {
         "rnn_relu.pt, false, relu, 'RNN(4, 6, bias=False, bidirectional=True)'"})
     void theModuleRunsAsInPyTorch(String file, boolean batchFirst, String nonlinearity, String repr)
             throws IOException {
-        Path path = resource("/io/gru_rnn/" + file);
+        Path path = resource("gru_rnn/" + file);
         RNNBase loaded = RNNBase.load(path);
         assertThat(loaded).hasToString(repr);
         HiddenStateRNN module;
@@ -52,7 +44,7 @@ class PytorchGRUAndRNNFileOutputsTest {
             module = RNN.load(path).withNonlinearity(nonlinearity).withBatchFirst(batchFirst);
         }
         module.eval();
-        StateDictFile expected = StateDicts.read(resource("/io/gru_rnn/" + file + ".expected.npz"));
+        StateDictFile expected = StateDicts.read(resource("gru_rnn/" + file + ".expected.npz"));
         Tensor input = expected.tensor("input");
         Tensor output;
         Tensor hN;
@@ -80,10 +72,10 @@ class PytorchGRUAndRNNFileOutputsTest {
     /** The first complaint: a GRU file given to LSTM.load says what it is. */
     @Test
     void lstmLoadOfAGruFileSaysItIsAGru() {
-        assertThatThrownBy(() -> LSTM.load(resource("/io/gru_rnn/gru.pt"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> LSTM.load(resource("gru_rnn/gru.pt"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("no LSTM found: this is a GRU, not an LSTM (weight_hh_l0 has shape [24, 8]: 3*hidden_size"
                         + " rows): use GRU.load");
-        assertThatThrownBy(() -> GRU.load(resource("/io/gru_rnn/rnn_relu.pt")))
+        assertThatThrownBy(() -> GRU.load(resource("gru_rnn/rnn_relu.pt")))
                 .hasMessage("no GRU found: this is an RNN, not a GRU (weight_hh_l0 has shape [6, 6]: hidden_size rows):"
                         + " use RNN.load");
     }

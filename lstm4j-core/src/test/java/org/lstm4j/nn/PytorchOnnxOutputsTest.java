@@ -1,9 +1,9 @@
 package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,10 +34,10 @@ class PytorchOnnxOutputsTest {
         "two_lstms_opset15, chars., false",
     })
     void loadedLstmComputesWhatPytorchComputed(String name, String prefix, boolean batchFirst) throws IOException {
-        Path model = resource("/io/onnx/torch/" + name + ".onnx");
+        Path model = resource("onnx/torch/" + name + ".onnx");
         LSTM lstm = (prefix.isEmpty() ? LSTM.load(model) : LSTM.load(model, prefix)).withBatchFirst(batchFirst);
         lstm.eval();
-        StateDictFile expected = StateDicts.read(resource("/io/onnx/torch/" + name + ".expected.npz"));
+        StateDictFile expected = StateDicts.read(resource("onnx/torch/" + name + ".expected.npz"));
         String key = prefix.isEmpty() ? "" : prefix;
         boolean withState = expected.tensors().containsKey("h0");
         LSTM.Output out = lstm.forward(expected.tensor(key + "input"), withState ? expected.tensor("h0") : null,
@@ -60,12 +60,12 @@ class PytorchOnnxOutputsTest {
     })
     void loadedGruOrRnnComputesWhatPytorchComputed(String name, boolean batchFirst, RNNBase.Mode mode)
             throws IOException {
-        RNNBase loaded = RNNBase.load(resource("/io/onnx/torch/" + name + ".onnx"));
+        RNNBase loaded = RNNBase.load(resource("onnx/torch/" + name + ".onnx"));
         HiddenStateRNN module = loaded instanceof GRU gru ? gru.withBatchFirst(batchFirst)
                 : ((RNN) loaded).withBatchFirst(batchFirst);
         module.eval();
         assertThat(module.mode()).isEqualTo(mode); // an RNN's Relu comes from the ONNX node, not from a default
-        StateDictFile expected = StateDicts.read(resource("/io/onnx/torch/" + name + ".expected.npz"));
+        StateDictFile expected = StateDicts.read(resource("onnx/torch/" + name + ".expected.npz"));
         HiddenStateRNN.Output out = module.forward(expected.tensor("input"),
                 expected.tensors().containsKey("h0") ? expected.tensor("h0") : null);
         float dOut = out.output().maxAbsDiff(expected.tensor("output"));
@@ -75,11 +75,4 @@ class PytorchOnnxOutputsTest {
         assertThat(dH).isLessThanOrEqualTo(1e-5f);
     }
 
-    private static Path resource(String path) {
-        try {
-            return Path.of(PytorchOnnxOutputsTest.class.getResource(path).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,9 +1,9 @@
 package org.lstm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lstm4j.io.IoFixtures.resource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,18 +38,10 @@ class PytorchPrecisionOutputsTest {
     private static final float SAME_WEIGHTS = 1e-5f;
     private static final Map<Precision, Float> BOUND_VS_FP32 = Map.of(Precision.BF16, 2e-2f, Precision.INT8, 5e-2f);
 
-    private static Path resource(String path) {
-        try {
-            return Path.of(PytorchPrecisionOutputsTest.class.getResource(path).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> theRealCheckpointsLstmsAsPyTorchQuantizesAndRunsThem() throws IOException {
         List<Path> cases;
-        try (Stream<Path> files = Files.list(resource("/io/precision"))) {
+        try (Stream<Path> files = Files.list(resource("precision"))) {
             cases = files.filter(p -> p.getFileName().toString().startsWith("wind_")).sorted().toList();
         }
         assertThat(cases).hasSize(5);
@@ -59,9 +51,9 @@ class PytorchPrecisionOutputsTest {
             String stem = name.substring(0, name.length() - ".npz".length());
             String checkpoint = stem.substring(0, stem.lastIndexOf('.'));
             String prefix = stem.substring(stem.lastIndexOf('.') + 1) + ".";
-            LSTM lstm = LSTM.load(resource("/io/checkpoints/" + checkpoint), prefix).withBatchFirst(true);
+            LSTM lstm = LSTM.load(resource("checkpoints/" + checkpoint), prefix).withBatchFirst(true);
             lstm.eval();
-            StateDictFile given = StateDicts.read(resource("/io/outputs/" + name));
+            StateDictFile given = StateDicts.read(resource("outputs/" + name));
             check(lstm, StateDicts.read(file), given.tensor("input"), List.of(given.tensor("h0"), given.tensor("c0")),
                     given.tensor("output"), name);
         }));
@@ -69,7 +61,7 @@ class PytorchPrecisionOutputsTest {
 
     @Test
     void aGruAsPyTorchQuantizesAndRunsIt() throws IOException {
-        StateDictFile fixture = StateDicts.read(resource("/io/precision/gru.npz"));
+        StateDictFile fixture = StateDicts.read(resource("precision/gru.npz"));
         GRU gru = (GRU) RNNBase.fromStateDict(fixture.tensors(), "gru.");
         gru.eval();
         check(gru, fixture, fixture.tensor("input"), List.of(fixture.tensor("h0")), fixture.tensor("output"), "gru");
@@ -77,7 +69,7 @@ class PytorchPrecisionOutputsTest {
 
     @Test
     void anRnnAsPyTorchQuantizesAndRunsIt() throws IOException {
-        StateDictFile fixture = StateDicts.read(resource("/io/precision/rnn_tanh.npz"));
+        StateDictFile fixture = StateDicts.read(resource("precision/rnn_tanh.npz"));
         RNNBase rnn = RNNBase.fromStateDict(fixture.tensors(), "rnn.");
         rnn.eval();
         check(rnn, fixture, fixture.tensor("input"), List.of(fixture.tensor("h0")), fixture.tensor("output"), "rnn");
@@ -90,7 +82,7 @@ class PytorchPrecisionOutputsTest {
      */
     @Test
     void aBf16SafetensorsFileLoadsAsBf16Unchanged() throws IOException {
-        Path file = resource("/io/precision/lstm_bf16.safetensors");
+        Path file = resource("precision/lstm_bf16.safetensors");
         assertThat(StateDicts.read(file).dtypes().values()).containsOnly("bfloat16");
         LSTM fp32 = LSTM.load(file);
         fp32.eval();
@@ -99,7 +91,7 @@ class PytorchPrecisionOutputsTest {
         double bytesPerParameter = (double) bf16.weightBytes() / bf16.parameterCount();
         System.out.printf("lstm_bf16.safetensors as bf16: %.3f bytes per parameter%n", bytesPerParameter);
         assertThat(bytesPerParameter).isBetween(2.0, 2.3);
-        StateDictFile expected = StateDicts.read(resource("/io/precision/lstm_bf16.expected.npz"));
+        StateDictFile expected = StateDicts.read(resource("precision/lstm_bf16.expected.npz"));
         LSTM.Output out = bf16.forward(expected.tensor("input"), expected.tensor("h0"), expected.tensor("c0"));
         assertThat(out.output().maxAbsDiff(expected.tensor("output"))).isLessThanOrEqualTo(SAME_WEIGHTS);
         assertThat(out.hN().maxAbsDiff(expected.tensor("h_n"))).isLessThanOrEqualTo(SAME_WEIGHTS);
