@@ -63,6 +63,23 @@ class LstmOperatorHarnessTest {
         return harness;
     }
 
+    /**
+     * The bundled operator (RESET policy, bundles of 3) from model {@code first}: {@code before}, then
+     * a swap to {@code second} on the model input, then {@code after} and the end of input.
+     */
+    private static List<Scored> bundledWithSwap(ModelRef first, ModelRef second, List<Event> before,
+                                                List<Event> after, String backend) throws Exception {
+        var harness = bundled(new LstmBundleOperator(first, SwapPolicy.RESET, 3, LONG, Duration.ZERO, 0), backend);
+        harness.open();
+        before.forEach(e -> process1(harness, e));
+        harness.processElement2(second, 0);
+        after.forEach(e -> process1(harness, e));
+        harness.endInput1();
+        List<Scored> out = scored(harness.getOutput());
+        harness.close();
+        return out;
+    }
+
     private static List<Scored> scored(Iterable<Object> output) {
         List<Scored> out = new ArrayList<>();
         for (Object o : output) {
@@ -239,14 +256,7 @@ class LstmOperatorHarnessTest {
         List<Event> before = events.subList(0, 17);
         List<Event> after = events.subList(17, events.size());
 
-        var harness = bundled(new LstmBundleOperator(oldModel, SwapPolicy.RESET, 3, LONG, Duration.ZERO, 0), "rocksdb");
-        harness.open();
-        before.forEach(e -> process1(harness, e));
-        harness.processElement2(newModel, 0);
-        after.forEach(e -> process1(harness, e));
-        harness.endInput1();
-        List<Scored> out = scored(harness.getOutput());
-        harness.close();
+        List<Scored> out = bundledWithSwap(oldModel, newModel, before, after, "rocksdb");
 
         String oldHex = Fixtures.hex(oldLstm.fingerprint());
         String newHex = Fixtures.hex(newLstm.fingerprint());
@@ -275,14 +285,7 @@ class LstmOperatorHarnessTest {
         List<Event> before = events.subList(0, 15);
         List<Event> after = events.subList(15, events.size());
 
-        var harness = bundled(new LstmBundleOperator(bf16, SwapPolicy.RESET, 3, LONG, Duration.ZERO, 0), "hashmap");
-        harness.open();
-        before.forEach(e -> process1(harness, e));
-        harness.processElement2(int8, 0);
-        after.forEach(e -> process1(harness, e));
-        harness.endInput1();
-        List<Scored> out = scored(harness.getOutput());
-        harness.close();
+        List<Scored> out = bundledWithSwap(bf16, int8, before, after, "hashmap");
 
         String bf16Hex = Fixtures.hex(bf16Lstm.fingerprint());
         String int8Hex = Fixtures.hex(int8Lstm.fingerprint());
