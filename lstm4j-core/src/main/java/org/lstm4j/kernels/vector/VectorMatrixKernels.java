@@ -615,9 +615,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int gates = w.gates();
         int gateRows = w.gateRows();
         int q = panelFrom;
+        int[] columns = null; // looked up once per call, only when a group of panels is there
         for (; q + GEMV_PANELS <= panelTo && PanelMatrix.groupCount(gates, gateRows, V, q + GEMV_PANELS - 1, 3) == V;
              q += GEMV_PANELS) {
-            int[] columns = GEMV_COLUMNS.get();
+            if (columns == null) {
+                columns = GEMV_COLUMNS.get();
+            }
             for (int g = 0; g < columns.length; g++) {
                 columns[g] = cOff + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
             }
