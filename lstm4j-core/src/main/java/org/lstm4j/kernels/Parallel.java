@@ -183,7 +183,7 @@ public final class Parallel {
     /**
      * One wait of a polling loop, its {@code spins}-th: a spin hint at first, then yielding the
      * core, so that a poller never holds a core it shares with the thread it waits for for a
-     * whole time slice (README, Speed: batch 1 is bimodal on a 2-core VM).
+     * whole time slice (README, Speed: batch 1 shares 2 cores three ways).
      */
     private static void backOff(int spins) {
         if (spins < SPINS_BEFORE_YIELD) {
