@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.lstm4j.tensor.Precision;
 import org.lstm4j.tensor.Tensor;
 
 /**
@@ -12,8 +15,8 @@ import org.lstm4j.tensor.Tensor;
  * repeated calls, read from the JVM's per-thread allocation counters (as {@code
  * StepAllocationTest} does for streaming), against the bytes of the returned output, h_n and c_n.
  * Each shape takes a different path of the forward pass: sequences split across threads with
- * the projection per step, hidden units split across threads, both directions at once, the
- * projection hoisted out of the time loop, proj_size.
+ * the projection per step, hidden units split across threads (float32, bf16 and int8 weights),
+ * both directions at once, the projection hoisted out of the time loop, proj_size.
  */
 class ForwardAllocationTest {
 
@@ -81,6 +84,18 @@ class ForwardAllocationTest {
         lstm.eval();
         Tensor x = Tensor.randn(12, 10, 1, 128);
         assertAllocatesOnlyItsResults("LSTM 2 layers, N=1, H=256", () -> {
+            LSTM.Output out = lstm.forward(x);
+            return new Tensor[] {out.output(), out.hN(), out.cN()};
+        });
+    }
+
+    /** bf16 and int8 weights at batch 1: the one-row products widen in registers (bf16 four panels at a time). */
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"BF16", "INT8"})
+    void reducedPrecisionWeightsSplitByHiddenUnits(Precision precision) {
+        LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(6).build().withWeightPrecision(precision);
+        Tensor x = Tensor.randn(16, 10, 1, 128);
+        assertAllocatesOnlyItsResults("LSTM " + precision + " 2 layers, N=1, H=256", () -> {
             LSTM.Output out = lstm.forward(x);
             return new Tensor[] {out.output(), out.hN(), out.cN()};
         });
