@@ -24,6 +24,16 @@ import org.lstm4j.tensor.Precision;
  *       rest masked off, an int is q·2^24 exactly; converted to float it is q·2^24 exactly.</li>
  * </ul>
  *
+ * <p><b>No method here takes or returns a vector</b>; every widening is written out in its kernel.
+ * A small helper such as {@code bf16Low(IntVector)} is hot before the kernel that calls it, so C2
+ * may compile it on its own first; its compiled code (with the boxing a standalone vector method
+ * needs) is then too big to inline ("already compiled into a big method") and every call boxes
+ * its vectors for the rest of the run: seen in some JVM runs as 30 KB to 125 MB allocated per
+ * call of an int8 or bf16 LSTM (2026-12-02, {@code -XX:+PrintCompilation}: the helpers compiled at
+ * tier 4 before the kernel). Shift counts and masks are vectors each kernel makes once: a scalar
+ * operand expands to a broadcast per use as C2 parses, which brings a kernel closer to C2's
+ * NodeCountInliningCutoff, past which its vectors are boxed too.
+ *
  * <p><b>Same bits whatever the batching</b>, as the float32 kernels: every element of C is one
  * chain in order of p. bf16: c = fma(a_p, w_p, c) from C's previous value, exactly as float32 with
  * w_p the bf16 value. int8: s = fma(a_p, q_p·2^24, s) from 0 over the whole depth (no k-blocks),
@@ -132,15 +142,17 @@ final class VectorReducedKernels {
         FloatVector c1v = FloatVector.fromArray(F, c, c0 + g1);
         FloatVector c2v = FloatVector.fromArray(F, c, c0 + g2);
         FloatVector c3v = FloatVector.fromArray(F, c, c0 + g3);
+        IntVector by16 = IntVector.broadcast(I, 16);
+        IntVector highHalf = IntVector.broadcast(I, BF16_HIGH);
         for (int p = 0; p < k; p++) {
             int bp = b0 + p * 2 * V;
             FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
             IntVector low = IntVector.fromArray(I, codes, bp);
             IntVector high = IntVector.fromArray(I, codes, bp + V);
-            c0v = bf16Low(low).fma(x, c0v);
-            c1v = bf16High(low).fma(x, c1v);
-            c2v = bf16Low(high).fma(x, c2v);
-            c3v = bf16High(high).fma(x, c3v);
+            c0v = low.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c0v);
+            c1v = low.and(highHalf).reinterpretAsFloats().fma(x, c1v);
+            c2v = high.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c2v);
+            c3v = high.and(highHalf).reinterpretAsFloats().fma(x, c3v);
         }
         c0v.intoArray(c, c0);
         c1v.intoArray(c, c0 + g1);
@@ -173,14 +185,16 @@ final class VectorReducedKernels {
         int r1 = a0 + lda;
         int r2 = r1 + lda;
         int r3 = r2 + lda;
+        IntVector by16 = IntVector.broadcast(I, 16);
+        IntVector highHalf = IntVector.broadcast(I, BF16_HIGH);
         for (int p = 0; p < k; p++) {
             int bp = b0 + p * 2 * V;
             IntVector low = IntVector.fromArray(I, codes, bp);
             IntVector high = IntVector.fromArray(I, codes, bp + V);
-            FloatVector b0v = bf16Low(low);
-            FloatVector b1v = bf16High(low);
-            FloatVector b2v = bf16Low(high);
-            FloatVector b3v = bf16High(high);
+            FloatVector b0v = low.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats();
+            FloatVector b1v = low.and(highHalf).reinterpretAsFloats();
+            FloatVector b2v = high.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats();
+            FloatVector b3v = high.and(highHalf).reinterpretAsFloats();
             FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
             c00 = b0v.fma(x, c00);
             c01 = b1v.fma(x, c01);
@@ -223,17 +237,16 @@ final class VectorReducedKernels {
     /**
      * One row of C over four consecutive full bf16 panels (b0, b0 + bPanel, ...): 16 accumulators,
      * each the same in-order chain as {@link #bf16Kernel1}'s; vector v of panel j goes to
-     * c[columns[4j + v]] (as {@link VectorMatrixKernels}' float32 gemvKernel4). The shift count and
-     * mask are vectors made once: with scalar operands every widening expands to a broadcast as C2
-     * parses it, the method crosses C2's NodeCountInliningCutoff and the accumulators are boxed
-     * (6 GFLOP/s and 0.5 MB allocated per call in a one-core test, against 130–145 GFLOP/s here).
-     * Measured on one core of an AMD EPYC (AVX-512, JDK 17, 2026-12-02), C(1, 512) += a·W(512,
+     * c[columns[4j + v]] (as {@link VectorMatrixKernels}' float32 gemvKernel4). With scalar
+     * operands for the shift and the mask, or with its widenings in two helper methods, C2 stops
+     * inlining inside it (NodeCountInliningCutoff) and boxes every accumulator (6 GFLOP/s and 0.5 MB
+     * per call; 25.9 ms per (b-bf16) call instead of 1.25). Measured on one core of an AMD EPYC (AVX-512, JDK 17, 2026-12-02), C(1, 512) += a·W(512,
      * 256)ᵀ from L2: one panel at a time 73–93 GFLOP/s, four at a time 129–145 (float32 four at a
      * time: 76–90, since its W is twice the bytes).
      */
     static void bf16GemvKernel4(int k, float[] a, int a0, int[] codes, int b0, int bPanel, float[] c, int[] columns) {
-        IntVector shift = IntVector.broadcast(I, 16);
-        IntVector high = IntVector.broadcast(I, BF16_HIGH);
+        IntVector by16 = IntVector.broadcast(I, 16);
+        IntVector highHalf = IntVector.broadcast(I, BF16_HIGH);
         int b1 = b0 + bPanel;
         int b2 = b1 + bPanel;
         int b3 = b2 + bPanel;
@@ -258,28 +271,28 @@ final class VectorReducedKernels {
             FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
             IntVector lo = IntVector.fromArray(I, codes, b0 + o);
             IntVector hi = IntVector.fromArray(I, codes, b0 + o + V);
-            c00 = lo.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c00);
-            c01 = lo.and(high).reinterpretAsFloats().fma(x, c01);
-            c02 = hi.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c02);
-            c03 = hi.and(high).reinterpretAsFloats().fma(x, c03);
+            c00 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c00);
+            c01 = lo.and(highHalf).reinterpretAsFloats().fma(x, c01);
+            c02 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c02);
+            c03 = hi.and(highHalf).reinterpretAsFloats().fma(x, c03);
             lo = IntVector.fromArray(I, codes, b1 + o);
             hi = IntVector.fromArray(I, codes, b1 + o + V);
-            c10 = lo.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c10);
-            c11 = lo.and(high).reinterpretAsFloats().fma(x, c11);
-            c12 = hi.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c12);
-            c13 = hi.and(high).reinterpretAsFloats().fma(x, c13);
+            c10 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c10);
+            c11 = lo.and(highHalf).reinterpretAsFloats().fma(x, c11);
+            c12 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c12);
+            c13 = hi.and(highHalf).reinterpretAsFloats().fma(x, c13);
             lo = IntVector.fromArray(I, codes, b2 + o);
             hi = IntVector.fromArray(I, codes, b2 + o + V);
-            c20 = lo.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c20);
-            c21 = lo.and(high).reinterpretAsFloats().fma(x, c21);
-            c22 = hi.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c22);
-            c23 = hi.and(high).reinterpretAsFloats().fma(x, c23);
+            c20 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c20);
+            c21 = lo.and(highHalf).reinterpretAsFloats().fma(x, c21);
+            c22 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c22);
+            c23 = hi.and(highHalf).reinterpretAsFloats().fma(x, c23);
             lo = IntVector.fromArray(I, codes, b3 + o);
             hi = IntVector.fromArray(I, codes, b3 + o + V);
-            c30 = lo.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c30);
-            c31 = lo.and(high).reinterpretAsFloats().fma(x, c31);
-            c32 = hi.lanewise(VectorOperators.LSHL, shift).reinterpretAsFloats().fma(x, c32);
-            c33 = hi.and(high).reinterpretAsFloats().fma(x, c33);
+            c30 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c30);
+            c31 = lo.and(highHalf).reinterpretAsFloats().fma(x, c31);
+            c32 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c32);
+            c33 = hi.and(highHalf).reinterpretAsFloats().fma(x, c33);
         }
         c00.intoArray(c, columns[0]);
         c01.intoArray(c, columns[1]);
@@ -313,15 +326,25 @@ final class VectorReducedKernels {
         for (int p = 0; p < k; p++) {
             IntVector q = IntVector.fromArray(I, codes, b0 + p * V);
             FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
-            s0v = int8Group0(q, by24).fma(x, s0v);
-            s1v = int8Group1(q, by16, top).fma(x, s1v);
-            s2v = int8Group2(q, by8, top).fma(x, s2v);
-            s3v = int8Group3(q, top).fma(x, s3v);
+            FloatVector b0v = (FloatVector) q.lanewise(VectorOperators.LSHL, by24).convert(VectorOperators.I2F, 0);
+            FloatVector b1v = (FloatVector) q.lanewise(VectorOperators.LSHL, by16).and(top)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b2v = (FloatVector) q.lanewise(VectorOperators.LSHL, by8).and(top)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b3v = (FloatVector) q.and(top).convert(VectorOperators.I2F, 0);
+            s0v = b0v.fma(x, s0v);
+            s1v = b1v.fma(x, s1v);
+            s2v = b2v.fma(x, s2v);
+            s3v = b3v.fma(x, s3v);
         }
-        addScaled(unscale(scales, s0), s0v, c, c0);
-        addScaled(unscale(scales, s0 + V), s1v, c, c0 + g1);
-        addScaled(unscale(scales, s0 + 2 * V), s2v, c, c0 + g2);
-        addScaled(unscale(scales, s0 + 3 * V), s3v, c, c0 + g3);
+        FloatVector.fromArray(F, scales, s0).mul(INT8_UNSCALE)
+                .fma(s0v, FloatVector.fromArray(F, c, c0)).intoArray(c, c0);
+        FloatVector.fromArray(F, scales, s0 + V).mul(INT8_UNSCALE)
+                .fma(s1v, FloatVector.fromArray(F, c, c0 + g1)).intoArray(c, c0 + g1);
+        FloatVector.fromArray(F, scales, s0 + 2 * V).mul(INT8_UNSCALE)
+                .fma(s2v, FloatVector.fromArray(F, c, c0 + g2)).intoArray(c, c0 + g2);
+        FloatVector.fromArray(F, scales, s0 + 3 * V).mul(INT8_UNSCALE)
+                .fma(s3v, FloatVector.fromArray(F, c, c0 + g3)).intoArray(c, c0 + g3);
     }
 
     /**
@@ -356,10 +379,12 @@ final class VectorReducedKernels {
         IntVector top = IntVector.broadcast(I, TOP_BYTE);
         for (int p = 0; p < k; p++) {
             IntVector q = IntVector.fromArray(I, codes, b0 + p * V);
-            FloatVector b0v = int8Group0(q, by24);
-            FloatVector b1v = int8Group1(q, by16, top);
-            FloatVector b2v = int8Group2(q, by8, top);
-            FloatVector b3v = int8Group3(q, top);
+            FloatVector b0v = (FloatVector) q.lanewise(VectorOperators.LSHL, by24).convert(VectorOperators.I2F, 0);
+            FloatVector b1v = (FloatVector) q.lanewise(VectorOperators.LSHL, by16).and(top)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b2v = (FloatVector) q.lanewise(VectorOperators.LSHL, by8).and(top)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector b3v = (FloatVector) q.and(top).convert(VectorOperators.I2F, 0);
             FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
             s00 = b0v.fma(x, s00);
             s01 = b1v.fma(x, s01);
@@ -399,56 +424,26 @@ final class VectorReducedKernels {
         s33.intoArray(sums, 3 * NR + 3 * V);
     }
 
-    /** C's MR rows from c0 (vector g of a row at g_g, g_0 = 0) += scale·2^-24 · sums, sums (MR, NR) from {@link #int8Kernel4}. */
+    /**
+     * C's MR rows from c0 (a row's vector g at g_g, g_0 = 0) = fma(scale·2^-24, sums, C), sums (MR,
+     * NR) from {@link #int8Kernel4}.
+     */
     private static void addScaledSums(float[] sums, float[] scales, int s0, float[] c, int c0, int ldc,
                                       int g1, int g2, int g3) {
+        FloatVector scale0 = FloatVector.fromArray(F, scales, s0).mul(INT8_UNSCALE);
+        FloatVector scale1 = FloatVector.fromArray(F, scales, s0 + V).mul(INT8_UNSCALE);
+        FloatVector scale2 = FloatVector.fromArray(F, scales, s0 + 2 * V).mul(INT8_UNSCALE);
+        FloatVector scale3 = FloatVector.fromArray(F, scales, s0 + 3 * V).mul(INT8_UNSCALE);
         for (int r = 0; r < MR; r++) {
             int row = c0 + r * ldc;
-            addScaled(unscale(scales, s0), FloatVector.fromArray(F, sums, r * NR), c, row);
-            addScaled(unscale(scales, s0 + V), FloatVector.fromArray(F, sums, r * NR + V), c, row + g1);
-            addScaled(unscale(scales, s0 + 2 * V), FloatVector.fromArray(F, sums, r * NR + 2 * V), c, row + g2);
-            addScaled(unscale(scales, s0 + 3 * V), FloatVector.fromArray(F, sums, r * NR + 3 * V), c, row + g3);
+            int sum = r * NR;
+            scale0.fma(FloatVector.fromArray(F, sums, sum), FloatVector.fromArray(F, c, row)).intoArray(c, row);
+            scale1.fma(FloatVector.fromArray(F, sums, sum + V), FloatVector.fromArray(F, c, row + g1))
+                    .intoArray(c, row + g1);
+            scale2.fma(FloatVector.fromArray(F, sums, sum + 2 * V), FloatVector.fromArray(F, c, row + g2))
+                    .intoArray(c, row + g2);
+            scale3.fma(FloatVector.fromArray(F, sums, sum + 3 * V), FloatVector.fromArray(F, c, row + g3))
+                    .intoArray(c, row + g3);
         }
-    }
-
-    /** scale·2^-24 for one vector of rows, the factor {@link #addScaled} applies to their sums. */
-    private static FloatVector unscale(float[] scales, int s) {
-        return FloatVector.fromArray(F, scales, s).mul(INT8_UNSCALE);
-    }
-
-    /** c[at..] = fma(scale·2^-24, sum, c[at..]) for one vector of rows. */
-    private static void addScaled(FloatVector unscaled, FloatVector sum, float[] c, int at) {
-        unscaled.fma(sum, FloatVector.fromArray(F, c, at)).intoArray(c, at);
-    }
-
-    private static FloatVector bf16Low(IntVector pair) {
-        return pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector bf16High(IntVector pair) {
-        return pair.lanewise(VectorOperators.AND, BF16_HIGH).reinterpretAsFloats();
-    }
-
-    /*
-     * The int8 widenings take their shift counts and mask as vectors the kernel makes once: with
-     * scalar operands each use expands to a broadcast as C2 parses it, and int8Kernel4 crossed
-     * C2's NodeCountInliningCutoff (its row sums were boxed: 80 KB per call of a batch-1 LSTM with
-     * H = 256, ForwardAllocationTest).
-     */
-
-    private static FloatVector int8Group0(IntVector quad, IntVector by24) {
-        return (FloatVector) quad.lanewise(VectorOperators.LSHL, by24).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector int8Group1(IntVector quad, IntVector by16, IntVector top) {
-        return (FloatVector) quad.lanewise(VectorOperators.LSHL, by16).and(top).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector int8Group2(IntVector quad, IntVector by8, IntVector top) {
-        return (FloatVector) quad.lanewise(VectorOperators.LSHL, by8).and(top).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector int8Group3(IntVector quad, IntVector top) {
-        return (FloatVector) quad.and(top).convert(VectorOperators.I2F, 0);
     }
 }
