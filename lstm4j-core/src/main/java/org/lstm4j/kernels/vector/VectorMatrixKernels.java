@@ -123,21 +123,20 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (m == 0) {
             return;
         }
+        if (w.precision() != Precision.FP32) {
+            VectorReducedKernels.gemm(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
+            return;
+        }
         int k = w.cols();
         int from = 0;
-        if (m == 1 && w.precision() != Precision.INT8) {
+        if (m == 1) {
             if (!accumulate) {
                 java.util.Arrays.fill(c, cOff, cOff + w.rows(), 0f);
             }
             from = gemvPanels(k, a, aOff, w, 0, w.panels(), c, cOff);
-            accumulate = true;
-        }
-        if (w.precision() != Precision.FP32) {
-            VectorReducedKernels.gemm(m, a, aOff, lda, w, from, w.panels(), c, cOff, ldc, accumulate);
-            return;
         }
         gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, w.panels(), w.gates(), w.gateRows(), 0,
-                c, cOff, ldc, accumulate);
+                c, cOff, ldc, accumulate || m == 1);
     }
 
     @Override
@@ -147,13 +146,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (m == 0) {
             return;
         }
-        int k = w.cols();
-        int from = m == 1 && w.precision() != Precision.INT8 ? gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff)
-                : fromPanel;
         if (w.precision() != Precision.FP32) {
-            VectorReducedKernels.gemm(m, a, aOff, lda, w, from, toPanel, c, cOff, ldc, true);
+            VectorReducedKernels.gemm(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
             return;
         }
+        int k = w.cols();
+        int from = m == 1 ? gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff) : fromPanel;
         gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, toPanel, w.gates(), w.gateRows(), 0,
                 c, cOff, ldc, true);
     }
@@ -606,14 +604,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
 
     /**
      * C(1, ·) += a·Wᵀ over the longest run of whole groups of {@link #GEMV_PANELS} full panels of
-     * a float32 or bf16 W from {@code panelFrom} ({@link #gemvKernel4} or
-     * {@link VectorReducedKernels#bf16GemvKernel4}, all k at once: one row gains nothing from
-     * k-blocks); returns the first panel it did not compute, where {@link #gemm} or
-     * {@link VectorReducedKernels#gemm} takes over (the columns are disjoint). Called before gemm
-     * rather than from inside it: with it inside, ForwardAllocationTest failed in full test runs
-     * (megabytes per call, vectors boxed), as gemm was compiled differently. int8 weights stay one
-     * panel at a time: widening them takes more operations, and C2 stops inlining a four- or even
-     * two-panel int8 kernel (NodeCountInliningCutoff) and boxes its accumulators.
+     * W from {@code panelFrom} ({@link #gemvKernel4}, all k at once: one row gains nothing from
+     * k-blocks); returns the first panel it did not compute, where {@link #gemm} takes over (the
+     * columns are disjoint). Called before gemm rather than from inside it: with it inside,
+     * ForwardAllocationTest failed in full test runs (megabytes per call, vectors boxed), as gemm
+     * was compiled differently.
      */
     private static int gemvPanels(int k, float[] a, int aOff, PanelMatrix w, int panelFrom, int panelTo,
                                   float[] c, int cOff) {
@@ -629,11 +624,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             for (int g = 0; g < columns.length; g++) {
                 columns[g] = cOff + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
             }
-            if (w.precision() == Precision.BF16) {
-                VectorReducedKernels.bf16GemvKernel4(k, a, aOff, w.codes(), q * 2 * V * k, 2 * V * k, c, columns);
-            } else {
-                gemvKernel4(k, a, aOff, w.data(), q * NR * k, NR * k, c, columns);
-            }
+            gemvKernel4(k, a, aOff, w.data(), q * NR * k, NR * k, c, columns);
         }
         return q;
     }

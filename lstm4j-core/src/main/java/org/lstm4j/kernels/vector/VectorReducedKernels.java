@@ -10,8 +10,8 @@ import org.lstm4j.tensor.Precision;
 /**
  * {@link VectorMatrixKernels}' products with a {@link PanelMatrix} whose weights are stored in
  * bf16 or int8 ({@link Precision}): the same panels, rows of A and micro-kernel shapes (4 rows ×
- * 4 vectors, or 1 row × 4 vectors; one row of bf16 four panels at a time, as float32), with the
- * weights widened to floats in registers as they are loaded. A batch-1 step reads each weight once, so halving or quartering the bytes read is the
+ * 4 vectors, or 1 row × 4 vectors), with the weights widened to floats in registers as they are
+ * loaded. A batch-1 step reads each weight once, so halving or quartering the bytes read is the
  * point; the arithmetic stays float32.
  *
  * <p>Step p of panel q holds, for lane j of each of the four groups ({@link PanelMatrix#codes}):
@@ -232,84 +232,6 @@ final class VectorReducedKernels {
         c31.intoArray(c, c3 + g1);
         c32.intoArray(c, c3 + g2);
         c33.intoArray(c, c3 + g3);
-    }
-
-    /**
-     * One row of C over four consecutive full bf16 panels (b0, b0 + bPanel, ...): 16 accumulators,
-     * each the same in-order chain as {@link #bf16Kernel1}'s; vector v of panel j goes to
-     * c[columns[4j + v]] (as {@link VectorMatrixKernels}' float32 gemvKernel4). With scalar
-     * operands for the shift and the mask, or with its widenings in two helper methods, C2 stops
-     * inlining inside it (NodeCountInliningCutoff) and boxes every accumulator (6 GFLOP/s and 0.5 MB
-     * per call; 25.9 ms per (b-bf16) call instead of 1.25). Measured on one core of an AMD EPYC (AVX-512, JDK 17, 2026-12-02), C(1, 512) += a·W(512,
-     * 256)ᵀ from L2: one panel at a time 73–93 GFLOP/s, four at a time 129–145 (float32 four at a
-     * time: 76–90, since its W is twice the bytes).
-     */
-    static void bf16GemvKernel4(int k, float[] a, int a0, int[] codes, int b0, int bPanel, float[] c, int[] columns) {
-        IntVector by16 = IntVector.broadcast(I, 16);
-        IntVector highHalf = IntVector.broadcast(I, BF16_HIGH);
-        int b1 = b0 + bPanel;
-        int b2 = b1 + bPanel;
-        int b3 = b2 + bPanel;
-        FloatVector c00 = FloatVector.fromArray(F, c, columns[0]);
-        FloatVector c01 = FloatVector.fromArray(F, c, columns[1]);
-        FloatVector c02 = FloatVector.fromArray(F, c, columns[2]);
-        FloatVector c03 = FloatVector.fromArray(F, c, columns[3]);
-        FloatVector c10 = FloatVector.fromArray(F, c, columns[4]);
-        FloatVector c11 = FloatVector.fromArray(F, c, columns[5]);
-        FloatVector c12 = FloatVector.fromArray(F, c, columns[6]);
-        FloatVector c13 = FloatVector.fromArray(F, c, columns[7]);
-        FloatVector c20 = FloatVector.fromArray(F, c, columns[8]);
-        FloatVector c21 = FloatVector.fromArray(F, c, columns[9]);
-        FloatVector c22 = FloatVector.fromArray(F, c, columns[10]);
-        FloatVector c23 = FloatVector.fromArray(F, c, columns[11]);
-        FloatVector c30 = FloatVector.fromArray(F, c, columns[12]);
-        FloatVector c31 = FloatVector.fromArray(F, c, columns[13]);
-        FloatVector c32 = FloatVector.fromArray(F, c, columns[14]);
-        FloatVector c33 = FloatVector.fromArray(F, c, columns[15]);
-        for (int p = 0; p < k; p++) {
-            int o = p * 2 * V;
-            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
-            IntVector lo = IntVector.fromArray(I, codes, b0 + o);
-            IntVector hi = IntVector.fromArray(I, codes, b0 + o + V);
-            c00 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c00);
-            c01 = lo.and(highHalf).reinterpretAsFloats().fma(x, c01);
-            c02 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c02);
-            c03 = hi.and(highHalf).reinterpretAsFloats().fma(x, c03);
-            lo = IntVector.fromArray(I, codes, b1 + o);
-            hi = IntVector.fromArray(I, codes, b1 + o + V);
-            c10 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c10);
-            c11 = lo.and(highHalf).reinterpretAsFloats().fma(x, c11);
-            c12 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c12);
-            c13 = hi.and(highHalf).reinterpretAsFloats().fma(x, c13);
-            lo = IntVector.fromArray(I, codes, b2 + o);
-            hi = IntVector.fromArray(I, codes, b2 + o + V);
-            c20 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c20);
-            c21 = lo.and(highHalf).reinterpretAsFloats().fma(x, c21);
-            c22 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c22);
-            c23 = hi.and(highHalf).reinterpretAsFloats().fma(x, c23);
-            lo = IntVector.fromArray(I, codes, b3 + o);
-            hi = IntVector.fromArray(I, codes, b3 + o + V);
-            c30 = lo.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c30);
-            c31 = lo.and(highHalf).reinterpretAsFloats().fma(x, c31);
-            c32 = hi.lanewise(VectorOperators.LSHL, by16).reinterpretAsFloats().fma(x, c32);
-            c33 = hi.and(highHalf).reinterpretAsFloats().fma(x, c33);
-        }
-        c00.intoArray(c, columns[0]);
-        c01.intoArray(c, columns[1]);
-        c02.intoArray(c, columns[2]);
-        c03.intoArray(c, columns[3]);
-        c10.intoArray(c, columns[4]);
-        c11.intoArray(c, columns[5]);
-        c12.intoArray(c, columns[6]);
-        c13.intoArray(c, columns[7]);
-        c20.intoArray(c, columns[8]);
-        c21.intoArray(c, columns[9]);
-        c22.intoArray(c, columns[10]);
-        c23.intoArray(c, columns[11]);
-        c30.intoArray(c, columns[12]);
-        c31.intoArray(c, columns[13]);
-        c32.intoArray(c, columns[14]);
-        c33.intoArray(c, columns[15]);
     }
 
     /** One row of C, four vectors, int8 weights: the row sums from 0, then c += scale·sum. */
