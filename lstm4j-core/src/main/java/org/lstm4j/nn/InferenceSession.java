@@ -165,7 +165,6 @@ public final class InferenceSession {
         int hidden = config.hiddenSize();
         int hOut = config.outputSize();
         liveRows[0] = n;
-        boolean splitUnits = RecurrentForwardPass.splitsHiddenUnits(config, n);
         float[] input = x;
         LayerPanels[][] panels = module.panels();
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -175,7 +174,7 @@ public final class InferenceSession {
             if (c != null) {
                 System.arraycopy(cAll, layer * n * hidden, c, 0, n * hidden);
             }
-            if (splitUnits) {
+            if (RecurrentForwardPass.splitsHiddenUnits(config, p, n)) {
                 unitsStep.set(input, p, out);
                 Parallel.runTogether(Parallel.parts(p.wHh().unitSlices(), 1), unitsStep);
             } else {

@@ -32,6 +32,21 @@ final class RecurrentForwardPass {
     private static final long STEP_PART_FMAS = 1L << 17;
     /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
     static final int MIN_SEQUENCES_PER_PART = 4;
+    /**
+     * Weights of one layer and direction (W_ih and W_hh as stored) from which a batch of up to
+     * {@link #MAX_SEQUENCES_PER_PART_LARGE_WEIGHTS} sequences per thread is split by hidden units
+     * too. Split by sequences, every thread reads all of them in every step: from several times a
+     * core's L2 (1 MiB on the machines measured) that is a stream from L3 per step. Split by hidden
+     * units, a thread reads its share of W_hh per step and its share of W_ih once, in the
+     * projection hoisted out of the time loop (an (L·N, G·H) buffer, as PyTorch's CPU layers
+     * hoist it). Measured on a 2-core AMD EPYC (AVX-512, 2026-12-02), one layer, L = 50, I = H,
+     * median time split by units / by sequences, both in one JVM in alternating blocks: H = 256
+     * (2 MiB) 0.98 at N = 32 and 1.03 at N = 64; H = 384 (4.5 MiB) 0.95 at N = 32; H = 512 (8 MiB)
+     * 0.88–0.90 at N = 16, 32, 64 and 1.02 at N = 128; H = 768 (18 MiB) 0.74 at N = 64.
+     */
+    static final long LARGE_WEIGHTS_BYTES = 4L << 20;
+    /** Most sequences per thread for which large weights are split by hidden units (beyond, each weight read serves enough rows). */
+    static final int MAX_SEQUENCES_PER_PART_LARGE_WEIGHTS = 32;
 
     private final RNNBase module;
     private final Config config;
@@ -50,13 +65,20 @@ final class RecurrentForwardPass {
     }
 
     /**
-     * True when a step of {@code batch} sequences runs split by hidden units across threads
-     * ({@link RecurrentMath#layerForwardUnits}): too few sequences to split them, a step big enough
-     * to pay for meeting once per step, and no projection.
+     * True when a step of {@code batch} sequences through layer weights {@code w} runs split by
+     * hidden units across threads ({@link RecurrentMath#layerForwardUnits}): no projection, a step
+     * big enough to pay for meeting once per step, and either too few sequences to split them or
+     * weights too large for every thread to read them in every step ({@link #LARGE_WEIGHTS_BYTES}).
      */
-    static boolean splitsHiddenUnits(Config config, int batch) {
-        return config.projSize() == 0 && Parallel.threads() > 1 && Parallel.parts(batch, MIN_SEQUENCES_PER_PART) == 1
-                && (long) batch * config.gateSize() * config.hiddenSize() >= STEP_PART_FMAS;
+    static boolean splitsHiddenUnits(Config config, LayerPanels w, int batch) {
+        if (config.projSize() != 0 || Parallel.threads() < 2
+                || (long) batch * config.gateSize() * config.hiddenSize() < STEP_PART_FMAS) {
+            return false;
+        }
+        boolean fewSequences = Parallel.parts(batch, MIN_SEQUENCES_PER_PART) == 1;
+        boolean largeWeights = w.wIh().storageBytes() + w.wHh().storageBytes() >= LARGE_WEIGHTS_BYTES
+                && batch <= (long) MAX_SEQUENCES_PER_PART_LARGE_WEIGHTS * Parallel.threads();
+        return fewSequences || largeWeights;
     }
 
     /**
@@ -230,7 +252,8 @@ final class RecurrentForwardPass {
          * Runs direction {@code dir} of {@code layer} over in (R, I) into its columns of out
          * (R, D·H_out), and leaves its final h (and c) in {@link #h} (and {@link #c}). With
          * {@code mayFork} it splits the work across {@link Parallel}'s threads: by hidden units
-         * for a few sequences, else by rows (input projection) and sequences (recurrence).
+         * for a few sequences or large weights ({@link #splitsHiddenUnits}), else by rows (input
+         * projection) and sequences (recurrence).
          */
         void run(int layer, int dir, LayerPanels p, float[] in, float[] out, DirectionScratch scratch, boolean mayFork) {
             int hidden = config.hiddenSize();
@@ -259,9 +282,10 @@ final class RecurrentForwardPass {
             int outOffset = dir * projected;
             int slices = p.wHh().unitSlices();
             boolean worthSplitting = mayFork && (long) rows * gateSize * projected >= PART_FMAS;
-            if (mayFork && splitsHiddenUnits(config, batch)) {
-                // Few sequences: each thread owns a slice of hidden units (its slices of W_ih and
-                // W_hh stay in its core's cache), meeting after every step.
+            if (mayFork && splitsHiddenUnits(config, p, batch)) {
+                // Few sequences, or weights too large for every thread to read per step: each
+                // thread owns a slice of hidden units (on a small batch its slices of W_ih and W_hh
+                // stay in its core's cache), meeting after every step.
                 float[] hSpare = scratch.buffer(Buffer.H_SPARE, hState.length); // (N, H) h alternates with hState
                 float[] rowGates = trace != null ? g : scratch.buffer(Buffer.ROW_GATES, rows * gateSize); // (R, G·H)
                 Parallel.runTogether(Parallel.parts(slices, 1), (part, parts, barrier) ->

@@ -167,6 +167,41 @@ class ParallelForwardTest {
         });
     }
 
+    /**
+     * 16 sequences through an 8 MiB layer (I = H = 512) split hidden units across threads rather
+     * than sequences ({@link RecurrentForwardPass#splitsHiddenUnits}); more than 32 sequences per
+     * thread, or a 2 MiB layer, split sequences. Each sequence of the split batch equals its own
+     * forward bit for bit, and a session stepping all 16 equals the forward.
+     */
+    @org.junit.jupiter.api.Test
+    void aBatchThroughLargeWeightsSplitsHiddenUnitsAndEachSequenceEqualsItsOwnForward() {
+        int wide = 512;
+        int batch = 16;
+        int steps = 3;
+        LSTM lstm = LSTM.builder(wide, wide).seed(23).build();
+        lstm.eval();
+        org.lstm4j.math.LayerPanels panels = lstm.panels()[0][0];
+        assertThat(RecurrentForwardPass.splitsHiddenUnits(lstm.config(), panels, batch)).isTrue();
+        assertThat(RecurrentForwardPass.splitsHiddenUnits(lstm.config(), panels, 32 * Parallel.threads() + 1)).isFalse();
+        LSTM smaller = LSTM.builder(256, 256).build();
+        assertThat(RecurrentForwardPass.splitsHiddenUnits(smaller.config(), smaller.panels()[0][0], batch)).isFalse();
+
+        Tensor input = Tensor.randn(31, steps, batch, wide);
+        LSTM.Output all = lstm.forward(input);
+        for (int b = 0; b < batch; b++) {
+            LSTM.Output one = lstm.forward(sequence(input, b));
+            assertThat(one.output()).as("output of sequence " + b).isEqualTo(sequence(all.output(), b));
+            assertThat(one.cN()).as("cN of sequence " + b).isEqualTo(sequence(all.cN(), b));
+        }
+        InferenceSession session = lstm.newSession(batch);
+        LSTMState state = lstm.zeroState(batch);
+        for (int t = 0; t < steps; t++) {
+            Tensor y = session.step(input.narrow(0, t, 1).reshape(batch, wide), state);
+            assertThat(y).as("step " + t).isEqualTo(all.output().narrow(0, t, 1).reshape(batch, wide));
+        }
+        assertThat(state.h()).isEqualTo(all.hN());
+    }
+
     /** The hidden-unit split on a packed batch: sequences drop out while the others go on. */
     @org.junit.jupiter.api.Test
     void aHiddenUnitSplitPackedForwardEqualsSteppingEachSequence() {
