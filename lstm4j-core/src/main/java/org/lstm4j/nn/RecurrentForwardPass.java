@@ -33,6 +33,17 @@ final class RecurrentForwardPass {
     /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
     static final int MIN_SEQUENCES_PER_PART = 4;
     /**
+     * Fewest sequences for which a direction running alone on its thread (both directions at
+     * once) projects x step by step rather than hoisting the projection out of the time loop. Per
+     * step it reads all of W_ih again, which pays only when many rows share each read; hoisted,
+     * W_ih is read once and the gates (L·N, G·H) go through memory. Measured on a 2-core AMD EPYC
+     * (AVX-512, 2026-12-02), bidirectional layers, L = 50 (100 for I = H = 512), median time
+     * hoisted / per step, both in one JVM in alternating blocks: N = 4..32 0.72–0.97 (config (e)
+     * 0.93 and 0.97; I = H = 512, N = 32: 0.72), N = 64 0.91 and 0.99, N = 128 1.04–1.13, N = 256
+     * 1.13.
+     */
+    static final int PER_STEP_PROJECTION_MIN_SEQUENCES = 128;
+    /**
      * Weights of one layer and direction (W_ih and W_hh as stored) from which a batch of up to
      * {@link #MAX_SEQUENCES_PER_PART_LARGE_WEIGHTS} sequences per thread is split by hidden units
      * too. Split by sequences, every thread reads all of them in every step: from several times a
@@ -294,12 +305,15 @@ final class RecurrentForwardPass {
                                 in, rowGates, recurrentGates, hState, hSpare, cState, out, outOffset, width,
                                 savedRows));
             } else {
-                // Sequences never read each other's state: each thread owns a slice of them. With
-                // enough sequences per slice each step projects its own rows of x just before its
-                // recurrent product (the gates stay in cache); else the projection is hoisted out
-                // of the time loop, split by rows.
+                // Sequences never read each other's state: each thread owns a slice of them, and
+                // each step projects its own rows of x just before its recurrent product (the gates
+                // stay in cache). Without that split (one slice, or a direction running alone on
+                // its thread) the projection is hoisted out of the time loop, split by rows, unless
+                // the batch is large enough for the per-step projection ({@link
+                // #PER_STEP_PROJECTION_MIN_SEQUENCES}).
                 int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                boolean perStep = (batchParts > 1 || !mayFork) && batch / batchParts >= MIN_SEQUENCES_PER_PART;
+                boolean perStep = mayFork ? batchParts > 1 && batch / batchParts >= MIN_SEQUENCES_PER_PART
+                        : batch >= PER_STEP_PROJECTION_MIN_SEQUENCES;
                 if (!perStep) {
                     float[] hoisted = trace != null ? g : scratch.buffer(Buffer.ROW_GATES, rows * gateSize); // (R, G·H)
                     int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
