@@ -33,14 +33,15 @@ final class RecurrentForwardPass {
     /** Fewest sequences per thread in the recurrence: the GEMM micro-kernel computes 4 rows at a time. */
     static final int MIN_SEQUENCES_PER_PART = 4;
     /**
-     * Fewest sequences for which a direction running alone on its thread (both directions at
-     * once) projects x step by step rather than hoisting the projection out of the time loop. Per
-     * step it reads all of W_ih again, which pays only when many rows share each read; hoisted,
-     * W_ih is read once and the gates (L·N, G·H) go through memory. Measured on a 2-core AMD EPYC
-     * (AVX-512, 2026-12-02), bidirectional layers, L = 50 (100 for I = H = 512), median time
-     * hoisted / per step, both in one JVM in alternating blocks: N = 4..32 0.72–0.97 (config (e)
-     * 0.93 and 0.97; I = H = 512, N = 32: 0.72), N = 64 0.91 and 0.99, N = 128 1.04–1.13, N = 256
-     * 1.13.
+     * Fewest sequences per thread for which a layer split by sequences (or a direction running
+     * alone on its thread, both directions at once) projects x step by step rather than hoisting
+     * the projection out of the time loop. Per step a thread reads all of W_ih again, which pays
+     * only when many rows share each read; hoisted, W_ih is read once and the gates (L·N, G·H) go
+     * through memory (as PyTorch's CPU layers hoist it). Measured on a 2-core AMD EPYC (AVX-512,
+     * 2026-12-02), median time hoisted / per step, both in one JVM in alternating blocks, by
+     * sequences per thread: split by sequences (L = 100) 16: 0.90–0.95 (config (c) 0.94, 0.95),
+     * 32: 0.83 and 0.85, 64: 1.03, 128: 1.12; bidirectional layers (L = 50) 4..32:
+     * 0.72–0.97 (config (e) 0.93, 0.97), 64: 0.91 and 0.99, 128: 1.04–1.13, 256: 1.13.
      */
     static final int PER_STEP_PROJECTION_MIN_SEQUENCES = 128;
     /**
@@ -305,32 +306,27 @@ final class RecurrentForwardPass {
                                 in, rowGates, recurrentGates, hState, hSpare, cState, out, outOffset, width,
                                 savedRows));
             } else {
-                // Sequences never read each other's state: each thread owns a slice of them, and
-                // each step projects its own rows of x just before its recurrent product (the gates
-                // stay in cache). Without that split (one slice, or a direction running alone on
-                // its thread) the projection is hoisted out of the time loop, split by rows, unless
-                // the batch is large enough for the per-step projection ({@link
-                // #PER_STEP_PROJECTION_MIN_SEQUENCES}).
+                // Sequences never read each other's state: each thread owns a slice of them. Below
+                // PER_STEP_PROJECTION_MIN_SEQUENCES per slice the projection is hoisted out of the
+                // time loop first, split by rows; from there each step projects its own rows of x
+                // just before its recurrent product (the gates stay in cache).
                 int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                boolean perStep = mayFork ? batchParts > 1 && batch / batchParts >= MIN_SEQUENCES_PER_PART
-                        : batch >= PER_STEP_PROJECTION_MIN_SEQUENCES;
-                if (!perStep) {
-                    float[] hoisted = trace != null ? g : scratch.buffer(Buffer.ROW_GATES, rows * gateSize); // (R, G·H)
+                boolean hoist = batch / batchParts < PER_STEP_PROJECTION_MIN_SEQUENCES;
+                // (R, G·H) all steps' gates, hoisted; else the running step's, by row only for a trace
+                float[] stepGates = hoist && trace == null ? scratch.buffer(Buffer.ROW_GATES, rows * gateSize) : g;
+                if (hoist) {
                     int inputParts = !mayFork ? 1 : Parallel.parts(rows, (int) Math.min(rows, PART_FMAS
                             / ((long) gateSize * config.layerInputSize(layer))) + 1);
                     Parallel.run(inputParts, part -> RecurrentMath.inputProjection(kernels,
                             Parallel.from(rows, inputParts, part), Parallel.from(rows, inputParts, part + 1), in, p,
-                            hoisted));
-                    RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, batchSizes, stepOffsets, reverse,
-                            0, batch, null, hoisted, true, recurrentGates, hState, cState, out, outOffset, width,
-                            savedRows, hCellRows, scratch.hCell);
-                } else {
-                    boolean byRow = trace != null;
-                    Parallel.run(batchParts, part -> RecurrentMath.recurrenceForward(kernels, pointwise, cell, p,
-                            batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
-                            Parallel.from(batch, batchParts, part + 1), in, g, byRow, recurrentGates, hState, cState,
-                            out, outOffset, width, savedRows, hCellRows, scratch.hCell));
+                            stepGates));
                 }
+                float[] stepInput = hoist ? null : in;
+                boolean byRow = hoist || trace != null;
+                Parallel.run(batchParts, part -> RecurrentMath.recurrenceForward(kernels, pointwise, cell, p,
+                        batchSizes, stepOffsets, reverse, Parallel.from(batch, batchParts, part),
+                        Parallel.from(batch, batchParts, part + 1), stepInput, stepGates, byRow, recurrentGates,
+                        hState, cState, out, outOffset, width, savedRows, hCellRows, scratch.hCell));
             }
             System.arraycopy(hState, 0, h, state * batch * projected, hState.length);
             if (cState != null) {
