@@ -71,29 +71,31 @@ public final class FmaPeak {
     private static volatile float sink;
 
     private static double best(Form form, int threads, double seconds) throws InterruptedException {
+        long warmRounds = 10;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
         long[] roundStart = new long[1];
+        long[] rounds = {0};
         double[] bestRate = {0};
+        boolean[] done = {false};
         CyclicBarrier start = new CyclicBarrier(threads, () -> roundStart[0] = System.nanoTime());
         CyclicBarrier finish = new CyclicBarrier(threads, () -> {
             long ns = System.nanoTime() - roundStart[0];
-            bestRate[0] = Math.max(bestRate[0], threads * ROUND_ITERATIONS * CHAINS * F.length() * 2.0 / ns);
+            rounds[0]++;
+            if (rounds[0] > warmRounds) { // compiled by now: only the rounds after C2 count
+                bestRate[0] = Math.max(bestRate[0], threads * ROUND_ITERATIONS * CHAINS * F.length() * 2.0 / ns);
+            }
+            // Decided once per round, here, so every worker leaves after the same round: each
+            // reading the clock itself, one could leave while another waits at start forever.
+            done[0] = rounds[0] > warmRounds && System.nanoTime() > end;
         });
-        long warmRounds = 10;
-        long end = System.nanoTime() + (long) (seconds * 1e9);
         Thread[] workers = new Thread[threads];
         for (int t = 0; t < threads; t++) {
             workers[t] = new Thread(() -> {
                 try {
-                    for (long round = 0; ; round++) {
+                    while (!done[0]) {
                         start.await();
                         sink += form == Form.ACCUMULATE ? accumulate(ROUND_ITERATIONS) : axpy(ROUND_ITERATIONS);
-                        if (round == warmRounds) {
-                            bestRate[0] = 0; // compiled by now: forget the rounds before C2
-                        }
                         finish.await();
-                        if (System.nanoTime() > end && round > warmRounds) {
-                            return;
-                        }
                     }
                 } catch (InterruptedException | BrokenBarrierException e) {
                     Thread.currentThread().interrupt();
