@@ -308,10 +308,11 @@ final class RecurrentForwardPass {
             } else {
                 // Sequences never read each other's state: each thread owns a slice of them. Below
                 // PER_STEP_PROJECTION_MIN_SEQUENCES per slice the projection is hoisted out of the
-                // time loop first, split by rows; from there each step projects its own rows of x
-                // just before its recurrent product (the gates stay in cache).
+                // time loop first, split by rows; from there (or for a single step, where both are
+                // the same product) each step projects its own rows of x just before its recurrent
+                // product (the gates stay in cache).
                 int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
-                boolean hoist = batch / batchParts < PER_STEP_PROJECTION_MIN_SEQUENCES;
+                boolean hoist = batch / batchParts < PER_STEP_PROJECTION_MIN_SEQUENCES && batchSizes.length > 1;
                 // (R, G·H) all steps' gates, hoisted; else the running step's, by row only for a trace
                 float[] stepGates = hoist && trace == null ? scratch.buffer(Buffer.ROW_GATES, rows * gateSize) : g;
                 if (hoist) {
