@@ -39,8 +39,8 @@ final class RecurrentForwardPass {
      * only when many rows share each read; hoisted, W_ih is read once and the gates (L·N, G·H) go
      * through memory (as PyTorch's CPU layers hoist it). Measured on a 2-core AMD EPYC (AVX-512,
      * 2026-12-02), median time hoisted / per step, both in one JVM in alternating blocks, by
-     * sequences per thread: split by sequences (L = 100) 16: 0.90–0.95 (config (c) 0.94, 0.95),
-     * 32: 0.83 and 0.85, 64: 1.03, 128: 1.12; bidirectional layers (L = 50) 4..32:
+     * sequences per thread: split by sequences (L = 100, 2 threads) 8: 0.90, 16: 0.83–0.95 (config
+     * (c) 0.94, 0.95), 32: 0.85, 64: 1.03, 128: 1.12; bidirectional layers (L = 50) 4..32:
      * 0.72–0.97 (config (e) 0.93, 0.97), 64: 0.91 and 0.99, 128: 1.04–1.13, 256: 1.13.
      */
     static final int PER_STEP_PROJECTION_MIN_SEQUENCES = 128;
