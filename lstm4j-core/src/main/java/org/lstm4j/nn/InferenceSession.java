@@ -48,6 +48,7 @@ public final class InferenceSession {
     private final int[] liveRows = new int[1];
     private final int[] firstRow = new int[1];
     private final UnitsStep unitsStep = new UnitsStep();
+    private final StreamsStep streamsStep = new StreamsStep();
     private float[] lastOut;              // the layerOut holding the last layer's h_t
     private Tensor output;                // (n, H_out) of the last step, reused while n stays the same
     private RecurrentState gathered;      // (numLayers, k, ·) for stepStreams, reused while k stays the same
@@ -178,8 +179,8 @@ public final class InferenceSession {
                 unitsStep.set(input, p, out);
                 Parallel.runTogether(Parallel.parts(p.wHh().unitSlices(), 1), unitsStep);
             } else {
-                RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, liveRows, firstRow, false, 0, n,
-                        input, gates, false, recurrentGates, h, c, out, 0, hOut, null, null, hCell);
+                streamsStep.set(input, p, out, n);
+                Parallel.runTogether(RecurrentForwardPass.sequenceParts(config, n, n), streamsStep);
             }
             System.arraycopy(h, 0, hAll, layer * n * hOut, n * hOut);
             if (c != null) {
@@ -208,6 +209,32 @@ public final class InferenceSession {
             RecurrentMath.layerForwardUnits(kernels, pointwise, cell, p, liveRows, firstRow, false,
                     Parallel.from(slices, parts, part), Parallel.from(slices, parts, part + 1), barrier,
                     input, gates, recurrentGates, h, hSpare, c, out, 0, config.outputSize(), null);
+        }
+    }
+
+    /**
+     * One layer's step with the streams cut into parts, one per thread ({@link
+     * RecurrentMath#recurrenceForward} over streams [from, to)): streams never read each other's
+     * state, so each gets exactly the bits it gets alone. Reused, so a step allocates nothing.
+     */
+    private final class StreamsStep implements Parallel.TogetherTask {
+        private float[] input;
+        private LayerPanels p;
+        private float[] out;
+        private int n;
+
+        void set(float[] input, LayerPanels p, float[] out, int n) {
+            this.input = input;
+            this.p = p;
+            this.out = out;
+            this.n = n;
+        }
+
+        @Override
+        public void run(int part, int parts, Parallel.Barrier barrier) {
+            RecurrentMath.recurrenceForward(kernels, pointwise, cell, p, liveRows, firstRow, false,
+                    Parallel.from(n, parts, part), Parallel.from(n, parts, part + 1), input, gates, false,
+                    recurrentGates, h, c, out, 0, config.outputSize(), null, null, hCell);
         }
     }
 

@@ -94,6 +94,15 @@ final class RecurrentForwardPass {
     }
 
     /**
+     * Threads for {@code rows} rows of {@code batch} sequences split by sequences: enough work
+     * ({@link #PART_FMAS}) and at least {@link #MIN_SEQUENCES_PER_PART} sequences each, else 1.
+     */
+    static int sequenceParts(Config config, int rows, int batch) {
+        return (long) rows * config.gateSize() * config.outputSize() >= PART_FMAS
+                ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
+    }
+
+    /**
      * The whole stack over time-major rows: a padded batch ({@code batchSizes} all N) or a packed
      * one (see {@link RecurrentMath}). Given a trace, it also fills it with what
      * {@link RecurrentBackwardPass#backwardStack} needs. Without one it is the inference path:
@@ -293,7 +302,6 @@ final class RecurrentForwardPass {
             boolean reverse = config.direction().runsBackward(dir);
             int outOffset = dir * projected;
             int slices = p.wHh().unitSlices();
-            boolean worthSplitting = mayFork && (long) rows * gateSize * projected >= PART_FMAS;
             if (mayFork && splitsHiddenUnits(config, p, batch)) {
                 // Few sequences, or weights too large for every thread to read per step: each
                 // thread owns a slice of hidden units (on a small batch its slices of W_ih and W_hh
@@ -311,7 +319,7 @@ final class RecurrentForwardPass {
                 // time loop first, split by rows; from there (or for a single step, where both are
                 // the same product) each step projects its own rows of x just before its recurrent
                 // product (the gates stay in cache).
-                int batchParts = worthSplitting ? Parallel.parts(batch, MIN_SEQUENCES_PER_PART) : 1;
+                int batchParts = mayFork ? sequenceParts(config, rows, batch) : 1;
                 boolean hoist = batch / batchParts < PER_STEP_PROJECTION_MIN_SEQUENCES && batchSizes.length > 1;
                 // (R, G·H) all steps' gates, hoisted; else the running step's, by row only for a trace
                 float[] stepGates = hoist && trace == null ? scratch.buffer(Buffer.ROW_GATES, rows * gateSize) : g;

@@ -202,6 +202,37 @@ class ParallelForwardTest {
         assertThat(state.h()).isEqualTo(all.hN());
     }
 
+    /**
+     * A session stepping 16 streams of a 256-unit LSTM splits the streams across threads
+     * ({@link RecurrentForwardPass#sequenceParts}); every step equals the forward over the whole
+     * sequence bit for bit, and so do 16 one-stream states stepped together by stepStreams.
+     */
+    @org.junit.jupiter.api.Test
+    void aSessionSteppingManyStreamsSplitsThemAcrossThreadsAndEqualsTheForward() {
+        int hidden = 256;
+        int streams = 16;
+        int steps = 12;
+        LSTM lstm = LSTM.builder(INPUT, hidden).numLayers(2).seed(29).build();
+        lstm.eval();
+        assertThat(RecurrentForwardPass.splitsHiddenUnits(lstm.config(), lstm.panels()[0][0], streams)).isFalse();
+        assertThat(RecurrentForwardPass.sequenceParts(lstm.config(), streams, streams)).isGreaterThan(1);
+        Tensor input = Tensor.randn(37, steps, streams, INPUT);
+        LSTM.Output all = lstm.forward(input);
+        InferenceSession session = lstm.newSession(streams);
+        LSTMState state = lstm.zeroState(streams);
+        InferenceSession oneByOne = lstm.newSession(streams);
+        LSTMState[] states = new LSTMState[streams];
+        java.util.Arrays.setAll(states, i -> lstm.zeroState(1));
+        for (int t = 0; t < steps; t++) {
+            Tensor x = input.narrow(0, t, 1).reshape(streams, INPUT);
+            Tensor expected = all.output().narrow(0, t, 1).reshape(streams, hidden);
+            assertThat(session.step(x, state)).as("step " + t).isEqualTo(expected);
+            assertThat(oneByOne.stepStreams(x, states)).as("stepStreams " + t).isEqualTo(expected);
+        }
+        assertThat(state.h()).isEqualTo(all.hN());
+        assertThat(state.c()).isEqualTo(all.cN());
+    }
+
     /** The hidden-unit split on a packed batch: sequences drop out while the others go on. */
     @org.junit.jupiter.api.Test
     void aHiddenUnitSplitPackedForwardEqualsSteppingEachSequence() {

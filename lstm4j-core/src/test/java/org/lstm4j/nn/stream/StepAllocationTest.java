@@ -52,6 +52,17 @@ class StepAllocationTest {
         assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
     }
 
+    /** Enough streams of a wide enough model that a step splits the streams across the worker threads. */
+    @Test
+    void stepOfSixteenStreamsSplitAcrossThreads() {
+        LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(7).build();
+        lstm.eval();
+        InferenceSession session = lstm.newSession(16);
+        LSTMState state = lstm.zeroState(16);
+        Tensor x = Tensor.randn(1, 16, 128);
+        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+    }
+
     @Test
     void stepStreamsOfSixteenStreams() {
         LSTM lstm = LSTM.builder(16, 64).numLayers(2).projSize(32).seed(7).build();
