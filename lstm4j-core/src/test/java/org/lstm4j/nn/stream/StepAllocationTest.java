@@ -31,36 +31,31 @@ class StepAllocationTest {
         return AllocatedBytes.fewestPerWindow(step, ROUND, MAX_ROUNDS, SLACK_BYTES);
     }
 
+    /** A warm step of {@code streams} streams through an eval-mode 2-layer LSTM(input, hidden) allocates nothing. */
+    private static void assertStepAllocatesNothing(int input, int hidden, int streams) {
+        LSTM lstm = LSTM.builder(input, hidden).numLayers(2).seed(7).build();
+        lstm.eval();
+        InferenceSession session = lstm.newSession(streams);
+        LSTMState state = lstm.zeroState(streams);
+        Tensor x = Tensor.randn(1, streams, input);
+        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+    }
+
     @Test
     void stepOfOneStream() {
-        LSTM lstm = LSTM.builder(16, 64).numLayers(2).seed(7).build();
-        lstm.eval();
-        InferenceSession session = lstm.newSession(1);
-        LSTMState state = lstm.zeroState(1);
-        Tensor x = Tensor.randn(1, 1, 16);
-        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertStepAllocatesNothing(16, 64, 1);
     }
 
     /** Wide enough that one stream's step splits its hidden units across the worker threads. */
     @Test
     void stepOfOneStreamOfAWideModel() {
-        LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(7).build();
-        lstm.eval();
-        InferenceSession session = lstm.newSession(1);
-        LSTMState state = lstm.zeroState(1);
-        Tensor x = Tensor.randn(1, 1, 128);
-        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertStepAllocatesNothing(128, 256, 1);
     }
 
     /** Enough streams of a wide enough model that a step splits the streams across the worker threads. */
     @Test
     void stepOfSixteenStreamsSplitAcrossThreads() {
-        LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(7).build();
-        lstm.eval();
-        InferenceSession session = lstm.newSession(16);
-        LSTMState state = lstm.zeroState(16);
-        Tensor x = Tensor.randn(1, 16, 128);
-        assertThat(fewestBytesPerRound(() -> session.step(x, state))).isLessThanOrEqualTo(SLACK_BYTES);
+        assertStepAllocatesNothing(128, 256, 16);
     }
 
     @Test
