@@ -15,8 +15,9 @@ import org.lstm4j.tensor.Tensor;
  * repeated calls, read from the JVM's per-thread allocation counters (as {@code
  * StepAllocationTest} does for streaming), against the bytes of the returned output, h_n and c_n.
  * Each shape takes a different path of the forward pass: sequences split across threads with
- * the projection per step (float32, bf16 and int8 weights), hidden units split across threads,
- * both directions at once, the projection hoisted out of the time loop, proj_size.
+ * the projection per step (float32, bf16 and int8 weights), hidden units split across threads
+ * (float32, bf16 and int8 weights: the one-row kernels), both directions at once, the projection
+ * hoisted out of the time loop, proj_size.
  */
 class ForwardAllocationTest {
 
@@ -100,6 +101,21 @@ class ForwardAllocationTest {
         LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(6).build().withWeightPrecision(precision);
         Tensor x = Tensor.randn(16, 10, 8, 128);
         assertAllocatesOnlyItsResults("LSTM " + precision + " 2 layers, N=8, H=256", () -> {
+            LSTM.Output out = lstm.forward(x);
+            return new Tensor[] {out.output(), out.hN(), out.cN()};
+        });
+    }
+
+    /**
+     * bf16 and int8 weights, one sequence: every recurrent product is one row of A against the
+     * weights, the one-row kernels (bf16 one panel at a time, int8 two panels at a time).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"BF16", "INT8"})
+    void reducedPrecisionWeightsOneRowAtATime(Precision precision) {
+        LSTM lstm = LSTM.builder(128, 256).numLayers(2).seed(7).build().withWeightPrecision(precision);
+        Tensor x = Tensor.randn(17, 10, 1, 128);
+        assertAllocatesOnlyItsResults("LSTM " + precision + " 2 layers, N=1, H=256", () -> {
             LSTM.Output out = lstm.forward(x);
             return new Tensor[] {out.output(), out.hN(), out.cN()};
         });

@@ -101,6 +101,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return registers32 ? 4 : 2;
     }
 
+    /** This thread's columns of C for the one-row kernels (also {@link VectorReducedKernels}'). */
+    static int[] gemvColumns() {
+        return GEMV_COLUMNS.get();
+    }
+
     /** This thread's (MR, NR) tile for panels with fewer live columns than NR (also {@link VectorReducedKernels}'). */
     static float[] tile() {
         return TILE.get();
@@ -123,20 +128,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (m == 0) {
             return;
         }
-        if (w.precision() != Precision.FP32) {
-            VectorReducedKernels.gemm(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate);
-            return;
+        if (m == 1 && !accumulate) {
+            java.util.Arrays.fill(c, cOff, cOff + w.rows(), 0f);
         }
-        int k = w.cols();
-        int from = 0;
-        if (m == 1) {
-            if (!accumulate) {
-                java.util.Arrays.fill(c, cOff, cOff + w.rows(), 0f);
-            }
-            from = gemvPanels(k, a, aOff, w, 0, w.panels(), c, cOff);
-        }
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, w.panels(), w.gates(), w.gateRows(), 0,
-                c, cOff, ldc, accumulate || m == 1);
+        multTransBPanelRange(m, a, aOff, lda, w, 0, w.panels(), c, cOff, ldc, accumulate || m == 1);
     }
 
     @Override
@@ -146,14 +141,28 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (m == 0) {
             return;
         }
-        if (w.precision() != Precision.FP32) {
-            VectorReducedKernels.gemm(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
-            return;
-        }
+        multTransBPanelRange(m, a, aOff, lda, w, fromPanel, toPanel, c, cOff, ldc, true);
+    }
+
+    /**
+     * C (+)= A · Wᵀ over panels [fromPanel, toPanel) of W; one row of A runs the one-row kernels
+     * first (accumulating: a caller that overwrites a single row zeroes it first).
+     */
+    private void multTransBPanelRange(int m, float[] a, int aOff, int lda, PanelMatrix w, int fromPanel,
+                                      int toPanel, float[] c, int cOff, int ldc, boolean accumulate) {
         int k = w.cols();
-        int from = m == 1 ? gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff) : fromPanel;
-        gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, toPanel, w.gates(), w.gateRows(), 0,
-                c, cOff, ldc, true);
+        boolean fp32 = w.precision() == Precision.FP32;
+        int from = fromPanel;
+        if (m == 1) {
+            from = fp32 ? gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff)
+                    : VectorReducedKernels.gemvPanels(k, a, aOff, w, fromPanel, toPanel, c, cOff);
+        }
+        if (fp32) {
+            gemm(m, k, a, aOff, lda, 1, w.data(), 0, NR * k, NR, from, toPanel, w.gates(), w.gateRows(), 0,
+                    c, cOff, ldc, accumulate);
+        } else {
+            VectorReducedKernels.gemm(m, a, aOff, lda, w, from, toPanel, c, cOff, ldc, accumulate);
+        }
     }
 
     private static void requireOwnLanes(PanelMatrix w) {

@@ -10,8 +10,8 @@ import org.lstm4j.tensor.Precision;
 /**
  * {@link VectorMatrixKernels}' products with a {@link PanelMatrix} whose weights are stored in
  * bf16 or int8 ({@link Precision}): the same panels, rows of A and micro-kernel shapes (4 rows ×
- * 4 vectors, or 1 row × 4 vectors), with the weights widened to floats in registers as they are
- * loaded. A batch-1 step reads each weight once, so halving or quartering the bytes read is the
+ * 4 vectors, or 1 row × 4 vectors; one row of A against int8 panels runs two panels at a time),
+ * with the weights widened to floats in registers as they are loaded. A batch-1 step reads each weight once, so halving or quartering the bytes read is the
  * point; the arithmetic stays float32.
  *
  * <p>Step p of panel q holds, for lane j of each of the four groups ({@link PanelMatrix#codes}):
@@ -51,6 +51,8 @@ final class VectorReducedKernels {
     private static final int MR = 4;
     /** Row block: MC rows of A stay in L2 while every panel passes over them. */
     private static final int MC = 64;
+    /** Panels per call of the one-row int8 kernel {@link #int8Gemv2}. */
+    private static final int GEMV_PANELS = 2;
     private static final int BF16_HIGH = 0xFFFF_0000;
     private static final int TOP_BYTE = 0xFF00_0000;
     /** 2^-24: undoes the int8 codes' 2^24 (see the class documentation). */
@@ -104,7 +106,7 @@ final class VectorReducedKernels {
                                     tile = VectorMatrixKernels.tile();
                                 }
                                 int8Kernel4(k, a, a0, lda, codes, bq, tile);
-                                addScaledSums(tile, scales, sq, c, c0, ldc, g1, g2, g3);
+                                addScaledSums(tile, 0, MR, scales, sq, c, c0, ldc, g1, g2, g3);
                             } else {
                                 bf16Kernel4(k, a, a0, lda, codes, bq, c, c0, ldc, g1, g2, g3);
                             }
@@ -124,6 +126,92 @@ final class VectorReducedKernels {
                 }
             }
         }
+    }
+
+    /**
+     * C(1, ·) += a·Wᵀ over the longest run of whole pairs of full panels of an int8 W from
+     * {@code panelFrom} ({@link #int8Gemv2}); returns the first panel it did not compute, where
+     * {@link #gemm} takes over (the columns are disjoint), and returns {@code panelFrom} for bf16.
+     * As the float32 one-row product ({@code VectorMatrixKernels.gemvPanels}), called before gemm
+     * rather than from it. Measured on one core of an AMD EPYC (AVX-512, 2026-12-02), C(1, 512) +=
+     * a·W(512, 256)ᵀ, both kernels in one JVM in alternating blocks, two panels at a time / one:
+     * int8 1.12–1.14 (94–105 GFLOP/s) on JDK 17, 1.73 on JDK 25 (82 against 47), 1.18 with H = 512;
+     * bf16 0.88–1.00, so bf16 keeps {@link #bf16Kernel1}.
+     */
+    static int gemvPanels(int k, float[] a, int aOff, PanelMatrix w, int panelFrom, int panelTo, float[] c, int cOff) {
+        if (w.precision() != Precision.INT8) {
+            return panelFrom;
+        }
+        int gates = w.gates();
+        int gateRows = w.gateRows();
+        int panelCodes = V * k;
+        int q = panelFrom;
+        int[] columns = null; // looked up once per call, only when a pair of panels is there
+        float[] sums = null;
+        for (; q + GEMV_PANELS <= panelTo && PanelMatrix.groupCount(gates, gateRows, V, q + GEMV_PANELS - 1, 3) == V;
+             q += GEMV_PANELS) {
+            if (columns == null) {
+                columns = VectorMatrixKernels.gemvColumns();
+                sums = VectorMatrixKernels.tile();
+            }
+            for (int g = 0; g < 4 * GEMV_PANELS; g++) {
+                columns[g] = cOff + PanelMatrix.groupStart(gates, gateRows, V, q + g / 4, g % 4);
+            }
+            int8Gemv2(k, a, aOff, w.codes(), q * panelCodes, panelCodes, sums);
+            for (int j = 0; j < GEMV_PANELS; j++) {
+                int c0 = columns[4 * j];
+                addScaledSums(sums, j * NR, 1, w.scales(), (q + j) * NR, c, c0, 0,
+                        columns[4 * j + 1] - c0, columns[4 * j + 2] - c0, columns[4 * j + 3] - c0);
+            }
+        }
+        return q;
+    }
+
+    /**
+     * One row over two consecutive full int8 panels (b0, b0 + bPanel): 8 row sums from 0 in flight
+     * instead of {@link #int8Kernel1}'s 4, each the same chain as there, into sums (2, NR) for
+     * {@link #addScaledSums}. Four panels at a time (16 chains with their widening) took a kernel
+     * past C2's NodeCountInliningCutoff.
+     */
+    private static void int8Gemv2(int k, float[] a, int a0, int[] codes, int b0, int bPanel, float[] sums) {
+        int b1 = b0 + bPanel;
+        FloatVector s00 = FloatVector.zero(F);
+        FloatVector s01 = s00;
+        FloatVector s02 = s00;
+        FloatVector s03 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s12 = s00;
+        FloatVector s13 = s00;
+        IntVector by8 = IntVector.broadcast(I, 8);
+        IntVector by16 = IntVector.broadcast(I, 16);
+        IntVector by24 = IntVector.broadcast(I, 24);
+        IntVector top = IntVector.broadcast(I, TOP_BYTE);
+        for (int p = 0; p < k; p++) {
+            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
+            IntVector q = IntVector.fromArray(I, codes, b0 + p * V);
+            s00 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by24).convert(VectorOperators.I2F, 0)).fma(x, s00);
+            s01 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by16).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(x, s01);
+            s02 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by8).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(x, s02);
+            s03 = ((FloatVector) q.and(top).convert(VectorOperators.I2F, 0)).fma(x, s03);
+            q = IntVector.fromArray(I, codes, b1 + p * V);
+            s10 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by24).convert(VectorOperators.I2F, 0)).fma(x, s10);
+            s11 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by16).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(x, s11);
+            s12 = ((FloatVector) q.lanewise(VectorOperators.LSHL, by8).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(x, s12);
+            s13 = ((FloatVector) q.and(top).convert(VectorOperators.I2F, 0)).fma(x, s13);
+        }
+        s00.intoArray(sums, 0);
+        s01.intoArray(sums, V);
+        s02.intoArray(sums, 2 * V);
+        s03.intoArray(sums, 3 * V);
+        s10.intoArray(sums, NR);
+        s11.intoArray(sums, NR + V);
+        s12.intoArray(sums, NR + 2 * V);
+        s13.intoArray(sums, NR + 3 * V);
     }
 
     private static void kernel1(boolean int8, int k, float[] a, int a0, int[] codes, int b0, float[] scales, int s0,
@@ -347,18 +435,18 @@ final class VectorReducedKernels {
     }
 
     /**
-     * C's MR rows from c0 (a row's vector g at g_g, g_0 = 0) = fma(scale·2^-24, sums, C), sums (MR,
-     * NR) from {@link #int8Kernel4}.
+     * C's {@code rows} rows from c0 (a row's vector g at g_g, g_0 = 0) = fma(scale·2^-24, sums, C),
+     * sums (rows, NR) from sums0: from {@link #int8Kernel4} or one panel's of {@link #int8Gemv2}.
      */
-    private static void addScaledSums(float[] sums, float[] scales, int s0, float[] c, int c0, int ldc,
-                                      int g1, int g2, int g3) {
+    private static void addScaledSums(float[] sums, int sums0, int rows, float[] scales, int s0, float[] c, int c0,
+                                      int ldc, int g1, int g2, int g3) {
         FloatVector scale0 = FloatVector.fromArray(F, scales, s0).mul(INT8_UNSCALE);
         FloatVector scale1 = FloatVector.fromArray(F, scales, s0 + V).mul(INT8_UNSCALE);
         FloatVector scale2 = FloatVector.fromArray(F, scales, s0 + 2 * V).mul(INT8_UNSCALE);
         FloatVector scale3 = FloatVector.fromArray(F, scales, s0 + 3 * V).mul(INT8_UNSCALE);
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             int row = c0 + r * ldc;
-            int sum = r * NR;
+            int sum = sums0 + r * NR;
             scale0.fma(FloatVector.fromArray(F, sums, sum), FloatVector.fromArray(F, c, row)).intoArray(c, row);
             scale1.fma(FloatVector.fromArray(F, sums, sum + V), FloatVector.fromArray(F, c, row + g1))
                     .intoArray(c, row + g1);
